@@ -1,0 +1,7 @@
+"""Allow ``python -m printerapp``."""
+
+from __future__ import annotations
+
+from printerapp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""The one exception tree of printerapp.
+
+Every error the package raises derives from :class:`PrinterAppError`, with one
+branch per layer.  Foreign exceptions (OSError, subprocess failures, library
+errors) are wrapped at the boundary with ``raise ... from exc`` so callers only
+ever need to catch our own types.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendError",
+    "ConfigError",
+    "DetectionError",
+    "DriverError",
+    "FilterChainError",
+    "FilterFailedError",
+    "FilterRejectedError",
+    "JobError",
+    "MimeError",
+    "NoChainError",
+    "PPDError",
+    "PlugUnreachableError",
+    "PowerError",
+    "PrinterAppError",
+    "PrinterProcessError",
+]
+
+
+class PrinterAppError(Exception):
+    """Root of every error raised by printerapp."""
+
+
+class ConfigError(PrinterAppError):
+    """A configuration value or file is invalid."""
+
+
+class DetectionError(PrinterAppError):
+    """Device discovery (udev, mDNS, CUPS backends) failed."""
+
+
+class DriverError(PrinterAppError):
+    """The driver (PPD) layer failed."""
+
+
+class PPDError(DriverError):
+    """A PPD file is missing, unreadable or malformed."""
+
+
+class FilterChainError(PrinterAppError):
+    """The MIME database or the filter chain could not be built."""
+
+
+class MimeError(FilterChainError):
+    """A MIME ``.types``/``.convs`` source could not be read."""
+
+
+class NoChainError(FilterChainError):
+    """No filter chain converts the document to the printer's format."""
+
+
+class FilterRejectedError(FilterChainError):
+    """A filter program is missing, not executable or insecurely writable."""
+
+
+class JobError(PrinterAppError):
+    """Running a print job failed."""
+
+
+class FilterFailedError(JobError):
+    """A filter in the chain exited non-zero or died by a signal."""
+
+
+class BackendError(JobError):
+    """The CUPS backend reported failure; ``exit_code`` follows CUPS."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class PrinterProcessError(PrinterAppError):
+    """An ippeveprinter queue process could not be started or supervised."""
+
+
+class PowerError(PrinterAppError):
+    """A smart plug could not be driven."""
+
+
+class PlugUnreachableError(PowerError):
+    """The plug did not answer; the only power error worth retrying."""

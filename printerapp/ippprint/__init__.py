@@ -1,0 +1,1 @@
+"""The job path: MIME typing, CUPS filter chains, filters and the backend."""

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what printerapp needs on a Debian/Ubuntu machine: the CUPS/avahi
+# packages (with sudo when not root) and a venv at .venv with the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  cups-daemon cups-client cups-ipp-utils cups-filters cups-filters-core-drivers
+  ghostscript foomatic-db-compressed-ppds printer-driver-gutenprint
+  avahi-daemon avahi-utils dbus iproute2 util-linux poppler-utils
+  python3-venv
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[${EXTRAS:-test}]"
