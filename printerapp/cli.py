@@ -46,7 +46,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == chosen:
             _load(name).add_arguments(sp)
     args = parser.parse_args(args_list)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(levelname)s: %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(name)s: %(message)s")
     return _load(args.command).run(args)
