@@ -24,6 +24,7 @@ __all__ = [
     "PowerError",
     "PrinterAppError",
     "PrinterProcessError",
+    "UnknownTypeError",
 ]
 
 
@@ -57,6 +58,10 @@ class MimeError(FilterChainError):
 
 class NoChainError(FilterChainError):
     """No filter chain converts the document to the printer's format."""
+
+
+class UnknownTypeError(FilterChainError):
+    """The document's MIME type is unknown to the database or cannot be determined."""
 
 
 class FilterRejectedError(FilterChainError):
