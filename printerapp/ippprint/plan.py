@@ -1,0 +1,166 @@
+"""Plan a job: the document's type and the filter chain CUPS would run for it.
+
+:func:`plan_job` is the one entry point of the job runner.  Its hot path
+(database and chain both cached) reads two small pickles and stats a few
+files; parsing the MIME files and the PPD and importing networkx happen only
+when something changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from printerapp.cupsdirs import CupsDirs
+from printerapp.errors import FilterRejectedError, NoChainError, UnknownTypeError
+from printerapp.ippprint import dbcache
+from printerapp.ippprint.mimedb import MimeDatabase, load_mime_database
+from printerapp.ippprint.records import NULL_FILTER, FilterEdge, JobPlan
+from printerapp.ippprint.security import check_program, insecure_allowed
+
+__all__ = ["GZIP_FILTER", "describe_plan", "plan_job", "ppd_program_ok", "source_type"]
+
+log = logging.getLogger(__name__)
+
+OCTET_STREAM = "application/octet-stream"
+#: cupsfilter puts this before the chain of a gzip-compressed, auto-typed document
+GZIP_FILTER = "gziptoany"
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_CACHED_CHAINS = 512
+#: a cached chain: (steps, cost), or None for "no chain"
+_Chain = tuple[tuple[FilterEdge, ...], int] | None
+
+
+def source_type(
+    db: MimeDatabase, document: Path, content_type: str | None
+) -> tuple[str | None, bool]:
+    """Return (type, auto_typed): the declared type, or the detected one (None: unknown)."""
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    if declared and declared != OCTET_STREAM:
+        if declared not in db.types:
+            raise UnknownTypeError(f"{document}: unknown document type {declared!r}")
+        return declared, False
+    from printerapp.ippprint.mime_match import detect_type
+
+    return detect_type(db.types, document), True
+
+
+def ppd_program_ok(dirs: CupsDirs) -> Callable[[str], bool]:
+    """Return the check cupsfilter makes of a PPD filter program (stricter as root)."""
+    relaxed = os.geteuid() != 0 or insecure_allowed()
+
+    def ok(program: str) -> bool:
+        path = program if program.startswith("/") else f"{dirs.filter_dir}/{program}"
+        try:
+            check_program(Path(path), allow_insecure=relaxed)
+        except FilterRejectedError as exc:
+            log.warning("%s", exc)
+            return False
+        return True
+
+    return ok
+
+
+def _compute_chain(
+    dirs: CupsDirs, db: MimeDatabase, ppd: Path, source: str, printer: str, size: int
+) -> tuple[_Chain, tuple[int, ...]]:
+    from printerapp.ippprint.chain import add_prefilters, build_filter_table, find_chain
+    from printerapp.ppd.ppdfile import read_ppd
+
+    header = read_ppd(ppd)
+    table = build_filter_table(db.filters, db.types, header, printer, ppd_program_ok(dirs))
+    for err in table.errors:
+        log.warning("%s", err)
+    maxsizes = tuple(sorted({e.maxsize for e in table.edges.values() if e.maxsize > 0}))
+    found = find_chain(table.edges.values(), source, table.target, size)
+    if found is None:
+        return None, maxsizes
+    return (add_prefilters(found[0], table), found[1]), maxsizes
+
+
+def _chain_cache_file(db_file: Path | None) -> Path | None:
+    return (
+        None if db_file is None else db_file.with_name(db_file.name.replace("mimedb-", "chains-"))
+    )
+
+
+def _cached_chain(
+    dirs: CupsDirs,
+    db: MimeDatabase,
+    ppd: Path,
+    source: str,
+    printer: str,
+    size: int,
+    cache_dir: Path | None,
+) -> _Chain:
+    """Return the chain for *source*, from the chain cache when the same question was asked."""
+    cache = _chain_cache_file(dbcache.database_cache_file(dirs, cache_dir))
+    question = f"{db.fingerprint}\n{dbcache.stat_key(ppd)}\n{printer}\n{source}"
+    stored = dbcache.load_pickle(cache, "chains") if cache is not None else None
+    chains: dict[str, tuple[tuple[int, ...], dict[tuple[bool, ...], _Chain]]]
+    chains = stored if isinstance(stored, dict) else {}
+    if question in chains:
+        maxsizes, answers = chains[question]
+        # the answer depends on the size only through the filters' maxsize() limits
+        signature = tuple(size <= m for m in maxsizes)
+        if signature in answers:
+            return answers[signature]
+    chain, maxsizes = _compute_chain(dirs, db, ppd, source, printer, size)
+    if cache is not None:
+        if len(chains) >= _MAX_CACHED_CHAINS:
+            chains = {}
+        answers = chains.get(question, (maxsizes, {}))[1]
+        answers[tuple(size <= m for m in maxsizes)] = chain
+        chains[question] = (maxsizes, answers)
+        dbcache.store_pickle(cache, "chains", chains)
+    return chain
+
+
+def _is_gzip(document: Path) -> bool:
+    try:
+        with document.open("rb") as fh:
+            return fh.read(2) == _GZIP_MAGIC
+    except OSError:
+        return False
+
+
+def plan_job(
+    dirs: CupsDirs,
+    ppd: Path | None,
+    document: Path,
+    content_type: str | None,
+    *,
+    printer: str = "foo",
+    cache_dir: Path | None = None,
+) -> JobPlan:
+    """Type *document* (auto-typing octet-stream) and choose its chain to ``printer/PRINTER``."""
+    db = load_mime_database(dirs, cache_dir=cache_dir)
+    source, auto = source_type(db, document, content_type)
+    target = f"printer/{printer}"
+    if ppd is None:
+        # A raw queue: cupsd gives it "*/* 0 -", and keeps octet-stream it cannot type.
+        src = source or OCTET_STREAM
+        return JobPlan(src, target, (FilterEdge(src, target, 0, NULL_FILTER),), 0)
+    if source is None:
+        raise UnknownTypeError(f"{document}: cannot determine the document type")
+    try:
+        size = document.stat().st_size
+    except OSError:
+        size = 0
+    chain = _cached_chain(dirs, db, ppd, source, printer, size, cache_dir)
+    if chain is None:
+        raise NoChainError(f"no filter chain converts {source} for printer {printer!r} ({ppd})")
+    steps, cost = chain
+    if auto and steps and _is_gzip(document):
+        steps = (FilterEdge(source, source, 0, GZIP_FILTER), *steps)
+    return JobPlan(source, target, steps, cost)
+
+
+def describe_plan(plan: JobPlan) -> list[str]:
+    """Return the listing ``printerapp filters`` prints: type, one program per line, cost."""
+    lines = [f"type: {plan.source_type}"]
+    lines += [f"{s.program}\t{s.cost}\t{s.src} -> {s.dst}" for s in plan.steps if not s.is_null]
+    lines.append(f"cost: {plan.cost}")
+    return lines

@@ -1,0 +1,1 @@
+"""PPD files: reading their headers (and, later, the driver database)."""
