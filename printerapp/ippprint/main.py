@@ -1,0 +1,177 @@
+"""``printerapp ippprint FILE``: the program ippeveprinter runs (``-c``) for each job.
+
+Inputs, as ippeveprinter gives them: argv[1] is the spooled document; the
+environment holds ``CONTENT_TYPE``, ``PPD`` (unset for a raw queue), the job's
+``IPP_*`` attributes and, inherited from ippeveprinter, ``DEVICE_URI`` (unset:
+the output goes to stdout, which ippeveprinter saves as ``.prn``).
+
+The printer name (argv[0] of the filters, ``printer/<name>``) is ``$PRINTER``
+when set, else the PPD's NickName made into a CUPS queue name, else
+``printerapp``.
+
+After a backend asks for a retry (or hold, stop, authentication) the document
+is kept: ippeveprinter deletes its spool file when it forgets the job, so the
+document and the job's variables are hard-linked (or copied) into
+``$PRINTERAPP_RETRY_DIR`` (default: ``retry/`` beside the spool file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from printerapp.cupsdirs import CupsDirs
+from printerapp.errors import BackendError, PrinterAppError
+from printerapp.ippprint.backend import KEEP_DOCUMENT, sanitize_uri
+from printerapp.ippprint.options import job_options
+from printerapp.ippprint.pipeline import JobRun, run_job
+from printerapp.ippprint.security import insecure_allowed
+from printerapp.ppd.options import PpdChoices, read_ppd_choices
+
+__all__ = ["add_arguments", "keep_for_retry", "main", "printer_name", "run", "run_document"]
+
+RETRY_DIR_ENV = "PRINTERAPP_RETRY_DIR"
+CACHE_DIR_ENV = "PRINTERAPP_CACHE_DIR"
+DEFAULT_PRINTER = "printerapp"
+_QUEUE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def printer_name(env: Mapping[str, str], ppd: PpdChoices | None) -> str:
+    """Choose the printer name: ``$PRINTER``, else the PPD's NickName, else a fixed one."""
+    name = env.get("PRINTER", "").strip()
+    if not name and ppd is not None:
+        name = _QUEUE_UNSAFE.sub("_", ppd.nickname).strip("_")
+    return _QUEUE_UNSAFE.sub("_", name)[:127] or DEFAULT_PRINTER
+
+
+def _lang(env: Mapping[str, str]) -> str:
+    """Derive LANG from attributes-natural-language as cupsd does (``en-us`` -> ``en_US``)."""
+    tag = env.get("IPP_ATTRIBUTES_NATURAL_LANGUAGE", "")
+    if re.fullmatch(r"[a-z]{2}", tag):
+        return f"{tag}.UTF-8"
+    if re.fullmatch(r"[a-z]{2}-[a-zA-Z]{2}", tag):
+        return f"{tag[:2]}_{tag[3:].upper()}.UTF-8"
+    return "C"
+
+
+def keep_for_retry(document: Path, env: Mapping[str, str]) -> Path:
+    """Keep *document* and the job's variables for a later attempt; return the kept copy."""
+    base = env.get(RETRY_DIR_ENV) or str(document.parent / "retry")
+    retry_dir = Path(base)
+    retry_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    kept = retry_dir / document.name
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(document, kept)
+    except OSError:
+        shutil.copy2(document, kept)
+    job_vars = {
+        k: v for k, v in env.items() if k.startswith("IPP_") or k in ("CONTENT_TYPE", "PPD")
+    }
+    if "DEVICE_URI" in env:
+        job_vars["DEVICE_URI"] = sanitize_uri(env["DEVICE_URI"])
+    kept.with_name(kept.name + ".json").write_text(json.dumps(job_vars, indent=1, sort_keys=True))
+    return kept
+
+
+def _say(status: BinaryIO, line: str) -> None:
+    status.write(line.replace("\n", " ").encode("utf-8", "replace") + b"\n")
+    status.flush()
+
+
+def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: int) -> None:
+    ppd_env = env.get("PPD") or None
+    ppd = Path(ppd_env) if ppd_env else None
+    choices = read_ppd_choices(ppd) if ppd is not None else None
+    printer = printer_name(env, choices)
+    opts = job_options(env, choices, printer=printer)
+    for warning in opts.warnings:
+        _say(status, f"WARNING: ignoring {warning}")
+    dirs = CupsDirs.from_env(env)
+    from printerapp.ippprint.plan import plan_job  # the planner's import cost is paid here only
+
+    cache = env.get(CACHE_DIR_ENV)
+    plan = plan_job(
+        dirs,
+        ppd,
+        document,
+        env.get("CONTENT_TYPE"),
+        printer=printer,
+        cache_dir=Path(cache) if cache else None,
+    )
+    chain = " | ".join(plan.programs) or "no filter"
+    _say(status, f"INFO: Printing {plan.source_type} with {chain}")
+    job = JobRun(
+        printer=printer,
+        options=opts,
+        document=document,
+        content_type=plan.source_type,
+        ppd=ppd,
+        device_uri=env.get("DEVICE_URI") or None,
+        dirs=dirs,
+        lang=_lang(env),
+    )
+    run_job(job, plan, allow_insecure=insecure_allowed(env), status=status, stdout_fd=stdout_fd)
+
+
+def run_document(
+    document: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    status: BinaryIO | None = None,
+    stdout_fd: int = 1,
+) -> int:
+    """Print *document* for ippeveprinter; return the exit status (0 on success)."""
+    env = os.environ if env is None else env
+    out = sys.stderr.buffer if status is None else status
+    if not document.is_file():
+        _say(out, f"ERROR: document {document} does not exist")
+        return 1
+    try:
+        _print(document, env, out, stdout_fd)
+    except BackendError as exc:
+        _say(out, f"ERROR: {exc}")
+        if exc.exit_code in KEEP_DOCUMENT:
+            kept = keep_for_retry(document, env)
+            _say(out, f"INFO: Document kept for a retry as {kept}")
+        return exc.exit_code
+    except PrinterAppError as exc:
+        _say(out, f"ERROR: {exc}")
+        return 1
+    except OSError as exc:
+        _say(out, f"ERROR: job failed: {exc}")
+        return 1
+    except Exception as exc:
+        # ippeveprinter shows only status lines: a traceback would leave the job unexplained
+        _say(out, f"ERROR: internal error: {type(exc).__name__}: {exc}")
+        return 1
+    _say(out, "INFO: Job sent")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments: the spooled document."""
+    parser.add_argument(
+        "document", type=Path, help="the spooled document (argv[1] from ippeveprinter)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one job for the ``printerapp ippprint`` subcommand."""
+    return run_document(args.document)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``printerapp-ippprint``."""
+    parser = argparse.ArgumentParser(
+        prog="printerapp-ippprint", description=__doc__.splitlines()[0]
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,41 @@
+"""The ippeveprinter command's own decisions: printer name, retry copies, error lines."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from printerapp.ippprint.main import keep_for_retry, printer_name, run_document
+from printerapp.ppd.options import PpdChoices
+
+
+def test_printer_name_choice() -> None:
+    ppd = PpdChoices(nickname="HP LaserJet 2100 Foomatic/pxlmono (recommended)")
+    assert printer_name({"PRINTER": "office"}, ppd) == "office"
+    assert printer_name({}, ppd) == "HP_LaserJet_2100_Foomatic_pxlmono_recommended"
+    assert printer_name({}, None) == "printerapp"
+    assert printer_name({"PRINTER": "a/../b c"}, None) == "a_.._b_c"
+
+
+def test_keep_for_retry_links_document_and_job(tmp_path: Path) -> None:
+    doc = tmp_path / "3-report.pdf"
+    doc.write_bytes(b"%PDF-1.4 test")
+    env = {"IPP_JOB_ID": "3", "CONTENT_TYPE": "application/pdf", "DEVICE_URI": "ipp://u:pw@h/q"}
+    kept = keep_for_retry(doc, env)
+    assert kept == tmp_path / "retry" / doc.name
+    assert kept.read_bytes() == doc.read_bytes()
+    saved = json.loads(kept.with_name(kept.name + ".json").read_text())
+    assert saved == {
+        "IPP_JOB_ID": "3",
+        "CONTENT_TYPE": "application/pdf",
+        "DEVICE_URI": "ipp://h/q",
+    }
+
+
+def test_missing_document_is_one_error_line(tmp_path: Path) -> None:
+    status = io.BytesIO()
+    assert run_document(tmp_path / "gone.pdf", {}, status=status) == 1
+    assert status.getvalue().decode().splitlines() == [
+        f"ERROR: document {tmp_path / 'gone.pdf'} does not exist"
+    ]
