@@ -46,14 +46,20 @@ def make_ten_page_pdf(dest: Path) -> Path:
     return dest
 
 
-def timed(run: Callable[[], None], runs: int) -> list[float]:
-    """Run once to warm caches, then *runs* times; return wall times in seconds."""
-    run()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def timed(runs: int, *commands: Callable[[], None]) -> list[list[float]]:
+    """Warm up, then run the commands interleaved *runs* times; return each one's wall times.
+
+    Interleaving exposes both commands to the same machine load, so a busy
+    moment does not skew the ratio.
+    """
+    for run in commands:
         run()
-        times.append(time.perf_counter() - start)
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for run, bucket in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            run()
+            bucket.append(time.perf_counter() - start)
     return times
 
 
@@ -96,12 +102,13 @@ def main() -> int:
                     timeout=300,
                 )
 
-        a = statistics.median(timed(run_ippprint, args.runs))
-        b = statistics.median(timed(run_cupsfilter, args.runs))
+        times_a, times_b = timed(args.runs, run_ippprint, run_cupsfilter)
+        a, b = statistics.median(times_a), statistics.median(times_b)
         size_a, size_b = out_a.stat().st_size, out_b.stat().st_size
 
     ratio, overhead = a / b, a - b
-    print(f"document: 10-page PDF; PPD: HP LaserJet 2100 pxlmono; median of {args.runs}")
+    print("document: 10-page PDF; PPD: HP LaserJet 2100 pxlmono")
+    print(f"median of {args.runs} interleaved runs after one warm-up each")
     print(f"printerapp ippprint (file: device): {a * 1000:8.1f} ms  ({size_a} bytes)")
     print(f"cupsfilter -e -m printer/foo:       {b * 1000:8.1f} ms  ({size_b} bytes)")
     print(f"ratio: {ratio:.3f} (target <= {TARGET_RATIO})")

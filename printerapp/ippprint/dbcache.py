@@ -32,6 +32,8 @@ __all__ = [
     "default_cache_dir",
     "fingerprint",
     "load_pickle",
+    "mime_sources",
+    "sources_fingerprint",
     "stat_key",
     "store_pickle",
 ]
@@ -59,6 +61,30 @@ def fingerprint(dirs: CupsDirs, files: Iterable[Path]) -> str:
     parts += [stat_key(d) for d in (*dirs.mime_dirs, dirs.filter_dir)]
     parts += [stat_key(f) for f in files]
     return "\n".join(parts)
+
+
+def mime_sources(dirs: CupsDirs) -> tuple[list[Path], list[Path]]:
+    """List the ``*.types`` and ``*.convs`` files CUPS reads, in the order it reads them."""
+    types: list[Path] = []
+    convs: list[Path] = []
+    for directory in dirs.mime_dirs:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            # cupsDirRead() order; a name must be longer than its suffix
+            if len(entry.name) > 6 and entry.name.endswith(".types"):
+                types.append(Path(entry.path))
+            elif len(entry.name) > 6 and entry.name.endswith(".convs"):
+                convs.append(Path(entry.path))
+    return types, convs
+
+
+def sources_fingerprint(dirs: CupsDirs) -> tuple[list[Path], list[Path], str]:
+    """Return the ``.types`` files, the ``.convs`` files and their fingerprint."""
+    types_files, convs_files = mime_sources(dirs)
+    return types_files, convs_files, fingerprint(dirs, [*types_files, *convs_files])
 
 
 def _private_dir(path: Path) -> bool:

@@ -17,15 +17,12 @@ document and the job's variables are hard-linked (or copied) into
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import BackendError, PrinterAppError
@@ -34,6 +31,9 @@ from printerapp.ippprint.options import job_options
 from printerapp.ippprint.pipeline import JobRun, run_job
 from printerapp.ippprint.security import insecure_allowed
 from printerapp.ppd.options import PpdChoices, read_ppd_choices
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_arguments", "keep_for_retry", "main", "printer_name", "run", "run_document"]
 
@@ -63,6 +63,9 @@ def _lang(env: Mapping[str, str]) -> str:
 
 def keep_for_retry(document: Path, env: Mapping[str, str]) -> Path:
     """Keep *document* and the job's variables for a later attempt; return the kept copy."""
+    import json  # this path is rare, and every job pays for module imports
+    import shutil
+
     base = env.get(RETRY_DIR_ENV) or str(document.parent / "retry")
     retry_dir = Path(base)
     retry_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -168,10 +171,17 @@ def run(args: argparse.Namespace) -> int:
     return run_document(args.document)
 
 
+USAGE = "usage: printerapp-ippprint DOCUMENT  (the spooled file ippeveprinter passes)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``printerapp-ippprint``."""
-    parser = argparse.ArgumentParser(
-        prog="printerapp-ippprint", description=__doc__.splitlines()[0]
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
+    # No argparse: ippeveprinter passes exactly one path, and every job pays the import.
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["-h"], ["--help"]):
+        print(USAGE)
+        return 0
+    if len(args) != 1 or args[0].startswith("-"):
+        print(USAGE, file=sys.stderr)
+        return 2
+    return run_document(Path(args[0]))

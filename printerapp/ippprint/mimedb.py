@@ -28,6 +28,7 @@ from pathlib import Path
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import MimeError
 from printerapp.ippprint.convs import parse_convs
+from printerapp.ippprint.dbcache import mime_sources
 from printerapp.ippprint.mime_types import MimeType, merge_types, parse_types
 from printerapp.ippprint.records import FilterEdge, LineError
 
@@ -59,24 +60,6 @@ class MimeDatabase:
     errors: tuple[LineError, ...] = ()
     #: identifies the sources this database was built from (see dbcache.fingerprint)
     fingerprint: str = ""
-
-
-def mime_sources(dirs: CupsDirs) -> tuple[list[Path], list[Path]]:
-    """List the ``*.types`` and ``*.convs`` files CUPS reads, in the order it reads them."""
-    types: list[Path] = []
-    convs: list[Path] = []
-    for directory in dirs.mime_dirs:
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            # cupsDirRead() order; a name must be longer than its suffix
-            if len(entry.name) > 6 and entry.name.endswith(".types"):
-                types.append(Path(entry.path))
-            elif len(entry.name) > 6 and entry.name.endswith(".convs"):
-                convs.append(Path(entry.path))
-    return types, convs
 
 
 def read_sources(paths: Iterable[Path]) -> list[tuple[str, str]]:
@@ -183,10 +166,9 @@ def load_mime_database(dirs: CupsDirs, *, cache_dir: Path | None = None) -> Mime
     """Load the database of *dirs*, from the cache when its sources are unchanged."""
     from printerapp.ippprint import dbcache
 
-    types_files, convs_files = mime_sources(dirs)
+    types_files, convs_files, fingerprint = dbcache.sources_fingerprint(dirs)
     if not types_files:
         raise MimeError(f"no *.types files in {' or '.join(map(str, dirs.mime_dirs))}")
-    fingerprint = dbcache.fingerprint(dirs, [*types_files, *convs_files])
     cache = dbcache.database_cache_file(dirs, cache_dir)
     cached = dbcache.load_pickle(cache, fingerprint) if cache is not None else None
     if isinstance(cached, MimeDatabase):

@@ -1,9 +1,10 @@
 """Plan a job: the document's type and the filter chain CUPS would run for it.
 
-:func:`plan_job` is the one entry point of the job runner.  Its hot path
-(database and chain both cached) reads two small pickles and stats a few
-files; parsing the MIME files and the PPD and importing networkx happen only
-when something changed.
+:func:`plan_job` is the one entry point of the job runner.  Its hot path (a
+declared type whose chain is cached) stats the MIME files and reads one small
+pickle: the MIME database is not even imported.  Auto-typing loads the cached
+database; parsing the MIME files and the PPD and importing networkx happen
+only when something changed.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import FilterRejectedError, NoChainError, UnknownTypeError
 from printerapp.ippprint import dbcache
-from printerapp.ippprint.mimedb import MimeDatabase, load_mime_database
 from printerapp.ippprint.records import NULL_FILTER, FilterEdge, JobPlan
 from printerapp.ippprint.security import check_program, insecure_allowed
+
+if TYPE_CHECKING:
+    from printerapp.ippprint.mimedb import MimeDatabase
 
 __all__ = ["GZIP_FILTER", "describe_plan", "plan_job", "ppd_program_ok", "source_type"]
 
@@ -31,6 +35,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _MAX_CACHED_CHAINS = 512
 #: a cached chain: (steps, cost), or None for "no chain"
 _Chain = tuple[tuple[FilterEdge, ...], int] | None
+#: question -> (maxsize limits, answers by which limits the document is under)
+_ChainCache = dict[str, tuple[tuple[int, ...], dict[tuple[bool, ...], _Chain]]]
 
 
 def source_type(
@@ -86,6 +92,26 @@ def _chain_cache_file(db_file: Path | None) -> Path | None:
     )
 
 
+def _chain_question(fingerprint: str, ppd: Path, printer: str, source: str) -> str:
+    return f"{fingerprint}\n{dbcache.stat_key(ppd)}\n{printer}\n{source}"
+
+
+def _stored_chains(cache: Path | None) -> _ChainCache:
+    stored = dbcache.load_pickle(cache, "chains") if cache is not None else None
+    return stored if isinstance(stored, dict) else {}
+
+
+def _lookup_chain(chains: _ChainCache, question: str, size: int) -> tuple[bool, _Chain]:
+    """Return (found, chain) for *question* from the chain cache."""
+    if question in chains:
+        maxsizes, answers = chains[question]
+        # the answer depends on the size only through the filters' maxsize() limits
+        signature = tuple(size <= m for m in maxsizes)
+        if signature in answers:
+            return True, answers[signature]
+    return False, None
+
+
 def _cached_chain(
     dirs: CupsDirs,
     db: MimeDatabase,
@@ -97,16 +123,11 @@ def _cached_chain(
 ) -> _Chain:
     """Return the chain for *source*, from the chain cache when the same question was asked."""
     cache = _chain_cache_file(dbcache.database_cache_file(dirs, cache_dir))
-    question = f"{db.fingerprint}\n{dbcache.stat_key(ppd)}\n{printer}\n{source}"
-    stored = dbcache.load_pickle(cache, "chains") if cache is not None else None
-    chains: dict[str, tuple[tuple[int, ...], dict[tuple[bool, ...], _Chain]]]
-    chains = stored if isinstance(stored, dict) else {}
-    if question in chains:
-        maxsizes, answers = chains[question]
-        # the answer depends on the size only through the filters' maxsize() limits
-        signature = tuple(size <= m for m in maxsizes)
-        if signature in answers:
-            return answers[signature]
+    question = _chain_question(db.fingerprint, ppd, printer, source)
+    chains = _stored_chains(cache)
+    found, chain = _lookup_chain(chains, question, size)
+    if found:
+        return chain
     chain, maxsizes = _compute_chain(dirs, db, ppd, source, printer, size)
     if cache is not None:
         if len(chains) >= _MAX_CACHED_CHAINS:
@@ -116,6 +137,20 @@ def _cached_chain(
         chains[question] = (maxsizes, answers)
         dbcache.store_pickle(cache, "chains", chains)
     return chain
+
+
+def _known_chain(
+    dirs: CupsDirs, ppd: Path, source: str, printer: str, size: int, cache_dir: Path | None
+) -> tuple[bool, _Chain]:
+    """Answer from the chain cache alone, without loading the MIME database."""
+    cache = _chain_cache_file(dbcache.database_cache_file(dirs, cache_dir))
+    if cache is None:
+        return False, None
+    fingerprint = dbcache.sources_fingerprint(dirs)[2]
+    # A stored answer implies the type was known under this very fingerprint.
+    return _lookup_chain(
+        _stored_chains(cache), _chain_question(fingerprint, ppd, printer, source), size
+    )
 
 
 def _is_gzip(document: Path) -> bool:
@@ -136,21 +171,39 @@ def plan_job(
     cache_dir: Path | None = None,
 ) -> JobPlan:
     """Type *document* (auto-typing octet-stream) and choose its chain to ``printer/PRINTER``."""
+    target = f"printer/{printer}"
+    declared = (content_type or "").split(";", 1)[0].strip().lower()
+    size = _size(document)
+    if ppd is not None and declared and declared != OCTET_STREAM:
+        found, chain = _known_chain(dirs, ppd, declared, printer, size, cache_dir)
+        if found:
+            return _plan(document, ppd, declared, target, chain, auto=False)
+    from printerapp.ippprint.mimedb import load_mime_database
+
     db = load_mime_database(dirs, cache_dir=cache_dir)
     source, auto = source_type(db, document, content_type)
-    target = f"printer/{printer}"
     if ppd is None:
         # A raw queue: cupsd gives it "*/* 0 -", and keeps octet-stream it cannot type.
         src = source or OCTET_STREAM
         return JobPlan(src, target, (FilterEdge(src, target, 0, NULL_FILTER),), 0)
     if source is None:
         raise UnknownTypeError(f"{document}: cannot determine the document type")
-    try:
-        size = document.stat().st_size
-    except OSError:
-        size = 0
     chain = _cached_chain(dirs, db, ppd, source, printer, size, cache_dir)
+    return _plan(document, ppd, source, target, chain, auto=auto)
+
+
+def _size(document: Path) -> int:
+    try:
+        return document.stat().st_size
+    except OSError:
+        return 0
+
+
+def _plan(
+    document: Path, ppd: Path, source: str, target: str, chain: _Chain, *, auto: bool
+) -> JobPlan:
     if chain is None:
+        printer = target.removeprefix("printer/")
         raise NoChainError(f"no filter chain converts {source} for printer {printer!r} ({ppd})")
     steps, cost = chain
     if auto and steps and _is_gzip(document):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from printerapp.errors import NoChainError
+from printerapp.errors import NoChainError, UnknownTypeError
 from printerapp.ippprint.chain import find_chain
 from printerapp.ippprint.plan import plan_job
 from printerapp.ippprint.records import FilterEdge
@@ -171,3 +173,49 @@ def test_added_program_is_seen_after_cache(tmp_path: Path) -> None:
         "jpg2pdf",
         "pdfprn",
     )
+
+
+def test_edited_convs_file_is_seen_after_cache(tmp_path: Path) -> None:
+    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
+    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
+    doc = tmp_path / "doc"
+    doc.write_bytes(b"x")
+    cache = tmp_path / "cache"
+    assert plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache).programs[0] == "p2jpg"
+    convs = dirs.datadir / "mime" / "test.convs"
+    convs.write_text(TIE.replace("image/jpeg 10 p2jpg", "image/jpeg 30 p2jpg") + "\n")
+    assert plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache).programs[0] == "p2png"
+
+
+def test_unknown_declared_type_is_refused_with_a_warm_cache(tmp_path: Path) -> None:
+    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
+    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
+    doc = tmp_path / "doc"
+    doc.write_bytes(b"x")
+    cache = tmp_path / "cache"
+    plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache)
+    with pytest.raises(UnknownTypeError, match="unknown document type 'text/x-nothing'"):
+        plan_job(dirs, ppd, doc, "text/x-nothing", cache_dir=cache)
+
+
+def test_warm_declared_type_does_not_load_the_mime_database(tmp_path: Path) -> None:
+    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
+    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
+    doc = tmp_path / "doc"
+    doc.write_bytes(b"x")
+    cache = tmp_path / "cache"
+    plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache)
+    # A fresh interpreter, as every ippeveprinter job is: only the chain cache is read.
+    probe = (
+        "import sys; from pathlib import Path; from printerapp.cupsdirs import CupsDirs;"
+        "from printerapp.ippprint.plan import plan_job;"
+        f"d = CupsDirs(Path({str(dirs.serverbin)!r}), Path({str(dirs.datadir)!r}),"
+        f" Path({str(dirs.serverroot)!r}));"
+        f"p = plan_job(d, Path({str(ppd)!r}), Path({str(doc)!r}), 'text/plain',"
+        f" cache_dir=Path({str(cache)!r}));"
+        "print(' '.join(p.programs), 'printerapp.ippprint.mimedb' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["p2jpg", "jpg2pdf", "pdfprn", "False"]
