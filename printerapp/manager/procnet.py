@@ -1,0 +1,66 @@
+"""Who listens on a port: ``/proc/net/tcp*`` and ``/proc/<pid>/fd``.
+
+After starting a queue the manager must know that *its* child owns the
+port, not some other program that bound it in between (the seed's race).
+The kernel's tables answer that exactly, without connecting to anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["listening_inodes", "parse_proc_net_tcp", "pid_listens_on"]
+
+_LISTEN = "0A"
+PROC = Path("/proc")
+
+
+def parse_proc_net_tcp(text: str) -> list[tuple[int, str, int]]:
+    """Return (port, state, inode) for every socket line of a ``/proc/net/tcp*`` table."""
+    rows: list[tuple[int, str, int]] = []
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 10 or ":" not in fields[1]:
+            continue
+        try:
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            inode = int(fields[9])
+        except ValueError:
+            continue
+        rows.append((port, fields[3], inode))
+    return rows
+
+
+def listening_inodes(port: int, proc: Path = PROC) -> set[int]:
+    """Return the inodes of the sockets listening on TCP *port* (IPv4 and IPv6)."""
+    inodes: set[int] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            text = (proc / "net" / table).read_text()
+        except OSError:
+            continue
+        inodes.update(i for p, st, i in parse_proc_net_tcp(text) if p == port and st == _LISTEN)
+    inodes.discard(0)
+    return inodes
+
+
+def _socket_inodes(pid: int, proc: Path) -> Iterable[int]:
+    fd_dir = proc / str(pid) / "fd"
+    try:
+        entries = list(fd_dir.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            target = str(entry.readlink())
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            yield int(target[8:-1])
+
+
+def pid_listens_on(pid: int, port: int, proc: Path = PROC) -> bool:
+    """Return True when process *pid* holds a socket listening on TCP *port*."""
+    wanted = listening_inodes(port, proc)
+    return bool(wanted) and any(i in wanted for i in _socket_inodes(pid, proc))

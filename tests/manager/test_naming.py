@@ -1,0 +1,50 @@
+"""Queue names from untrusted device strings."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from printerapp.manager.naming import MAX_KEY_LENGTH, MAX_SERVICE_NAME, queue_key, service_name
+
+
+def test_service_name_form() -> None:
+    assert service_name("HP LaserJet 2100", "CN12345") == "HP LaserJet 2100 (CN12345)"
+    assert service_name("HP LaserJet 2100", "") == "HP LaserJet 2100"
+    assert service_name("", "usb") == "Printer (usb)"
+
+
+def test_service_name_is_bounded_and_keeps_the_qualifier() -> None:
+    name = service_name("Ä" * 100, "socket")
+    assert len(name.encode()) <= MAX_SERVICE_NAME
+    assert name.endswith(" (socket)")
+
+
+def test_two_identical_printers_get_distinct_names() -> None:
+    first = service_name("HP LaserJet 2100", "usb")
+    second = service_name("HP LaserJet 2100", "usb", taken={first})
+    third = service_name("HP LaserJet 2100", "usb", taken={first, second})
+    assert len({first, second, third}) == 3
+    assert second == "HP LaserJet 2100 (usb) #2"
+
+
+def test_queue_key_is_safe() -> None:
+    assert queue_key("HP LaserJet 2100") == "HP_LaserJet_2100"
+    assert queue_key("../../etc/passwd") == "etc_passwd"
+    assert queue_key("...") == "printer"
+    assert queue_key("a;rm -rf /;$(id)`x`") == "a_rm_-rf_id_x"
+    assert queue_key("HP LaserJet 2100", taken={"HP_LaserJet_2100"}) == "HP_LaserJet_2100-2"
+
+
+@given(st.text(), st.text(max_size=80), st.sets(st.text(max_size=70), max_size=5))
+def test_names_are_bounded_for_any_input(model: str, qualifier: str, taken: set[str]) -> None:
+    name = service_name(model, qualifier, taken)
+    assert len(name.encode()) <= MAX_SERVICE_NAME
+    assert name not in taken
+    assert not re.search(r"[\x00-\x1f\x7f]", name)
+    key = queue_key(model, taken)
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", key)
+    assert len(key) <= MAX_KEY_LENGTH
+    assert key not in taken
