@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
-from printerapp.manager.procnet import listening_inodes, parse_proc_net_tcp, pid_listens_on
+from printerapp.manager.procfs import (
+    cmdline,
+    listening_inodes,
+    parse_proc_net_tcp,
+    pid_listens_on,
+    start_ticks,
+)
 
 SAMPLE = """\
   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -29,3 +37,17 @@ def test_our_listening_socket_is_found_and_attributed() -> None:
         assert pid_listens_on(os.getpid(), port)
         assert not pid_listens_on(os.getppid(), port)
     assert not listening_inodes(port)
+
+
+def test_start_ticks_and_cmdline_of_a_child() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "x y"])
+    try:
+        ticks = start_ticks(child.pid)
+        assert ticks is not None
+        assert ticks >= (start_ticks(os.getpid()) or 0)
+        assert cmdline(child.pid)[-1] == "x y"
+    finally:
+        child.kill()
+        child.wait()
+    assert start_ticks(child.pid) is None
+    assert cmdline(child.pid) == []

@@ -1,8 +1,10 @@
-"""Who listens on a port: ``/proc/net/tcp*`` and ``/proc/<pid>/fd``.
+"""What the kernel knows about our queue processes, read from ``/proc``.
 
 After starting a queue the manager must know that *its* child owns the
-port, not some other program that bound it in between (the seed's race).
-The kernel's tables answer that exactly, without connecting to anything.
+port, not some other program that bound it in between (the seed's race):
+``/proc/net/tcp*`` and ``/proc/<pid>/fd`` answer that exactly, without
+connecting to anything.  After a crash of the daemon, ``/proc/<pid>/stat``
+and ``cmdline`` tell a queue it left behind from a recycled pid.
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["listening_inodes", "parse_proc_net_tcp", "pid_listens_on"]
+__all__ = [
+    "cmdline",
+    "listening_inodes",
+    "parse_proc_net_tcp",
+    "pid_listens_on",
+    "start_ticks",
+]
 
 _LISTEN = "0A"
 PROC = Path("/proc")
@@ -64,3 +72,26 @@ def pid_listens_on(pid: int, port: int, proc: Path = PROC) -> bool:
     """Return True when process *pid* holds a socket listening on TCP *port*."""
     wanted = listening_inodes(port, proc)
     return bool(wanted) and any(i in wanted for i in _socket_inodes(pid, proc))
+
+
+def start_ticks(pid: int, proc: Path = PROC) -> int | None:
+    """Return the start time of *pid* in clock ticks since boot (None: no such process)."""
+    try:
+        text = (proc / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after the last ")"
+    after = text.rsplit(")", 1)[-1].split()
+    try:
+        return int(after[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def cmdline(pid: int, proc: Path = PROC) -> list[str]:
+    """Return the argv of *pid* (empty when it is gone or a kernel thread)."""
+    try:
+        raw = (proc / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "surrogateescape") for a in raw.split(b"\0")[:-1]]

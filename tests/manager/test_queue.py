@@ -1,0 +1,152 @@
+"""One supervised ippeveprinter: readiness, port conflicts, crash restart, adoption."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from printerapp.cupsdirs import CupsDirs
+from printerapp.errors import PrinterProcessError
+from printerapp.manager import queue as queue_mod
+from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_argv, ippeve_env
+from printerapp.manager.procfs import pid_listens_on
+from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
+
+pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
+
+GetPpd = Callable[[str], Path]
+
+
+async def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{what}: not within {seconds} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _queue(tmp_path: Path, ppd: Path, port: int) -> QueueProcess:
+    launch = QueueLaunch(
+        name="HP LaserJet 2100 (test)",
+        port=port,
+        ppd=ppd,
+        spool=tmp_path / "spool",
+        device_uri="socket://127.0.0.1:9",
+        command=find_ippprint(),
+    )
+    env = ippeve_env(launch, CupsDirs(), os.environ, {})
+    return QueueProcess(launch, env, tmp_path / "queue.log")
+
+
+def test_argv_and_env_are_plain(tmp_path: Path) -> None:
+    launch = QueueLaunch("Q (usb)", 8001, Path("/s/q.ppd"), Path("/s/spool"), "usb://HP/X?a=b c")
+    argv = ippeve_argv(replace(launch, location="Office 2"))
+    assert argv[argv.index("-p") + 1] == "8001"
+    assert argv[argv.index("-l") + 1] == "Office 2"
+    assert argv[-1] == "Q (usb)"
+    env = ippeve_env(launch, CupsDirs(), {"PATH": "/bin", "SECRET": "x"}, {})
+    assert env["DEVICE_URI"] == "usb://HP/X?a=b c"  # no quotes: no shell in between
+    assert env["PPD"] == "/s/q.ppd"
+    assert "SECRET" not in env
+
+
+def test_start_ready_crash_restart_stop(tmp_path: Path, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        await q.start()
+        assert q.status is QueueStatus.RUNNING
+        assert q.pid is not None
+        assert pid_listens_on(q.pid, q.launch.port)
+        supervisor = asyncio.create_task(q.supervise())
+        first = q.pid
+        os.kill(first, signal.SIGKILL)
+        await _until(
+            lambda: q.pid not in (first, None) and q.status is QueueStatus.RUNNING,
+            2.0,
+            "restarted after a crash",
+        )
+        assert pid_listens_on(q.pid, q.launch.port)
+        assert q.restarts == 1
+        await q.stop()
+        await asyncio.wait_for(supervisor, 5)
+        assert q.status is QueueStatus.STOPPED
+
+    asyncio.run(scenario())
+
+
+def test_taken_port_is_reported(tmp_path: Path, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", 0))
+            squatter.listen()
+            q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), squatter.getsockname()[1])
+            with pytest.raises(PortInUseError, match="Address already in use"):
+                await q.start()
+            assert q.status is QueueStatus.STOPPED
+
+    asyncio.run(scenario())
+
+
+def test_crash_loop_is_given_up(
+    tmp_path: Path, get_ppd: GetPpd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_mod, "MAX_CRASHES", 2)
+    monkeypatch.setattr(queue_mod, "RESTART_DELAYS", (0.0,))
+
+    async def scenario() -> None:
+        q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        await q.start()
+        supervisor = asyncio.create_task(q.supervise())
+        for _ in range(2):
+            pid = q.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            await _until(
+                lambda pid=pid: q.pid not in (pid, None) or q.status is QueueStatus.STOPPED,  # type: ignore[misc]
+                5,
+                "restart",
+            )
+        await asyncio.wait_for(supervisor, 5)
+        assert q.status is QueueStatus.STOPPED
+        assert "crashed 2 times" in q.reason
+
+    asyncio.run(scenario())
+
+
+def test_adopt_a_queue_left_behind(tmp_path: Path, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        first = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        await first.start()
+        pid, ticks = first.pid, first.start_ticks
+        assert pid is not None
+        assert ticks is not None
+        heir = _queue(tmp_path, get_ppd("lj2100-pxlmono"), first.launch.port)
+        assert not heir.adopt(pid, ticks + 1)  # a recycled pid is not ours
+        assert heir.adopt(pid, ticks)
+        await heir.stop()
+        assert await first._proc.wait() is not None  # type: ignore[union-attr]
+
+    asyncio.run(scenario())
+
+
+def test_missing_program_is_a_clear_error(tmp_path: Path, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        q.launch = replace(q.launch, program=str(tmp_path / "no-such-ippeveprinter"))
+        with pytest.raises(PrinterProcessError, match="cannot run"):
+            await q.start()
+
+    asyncio.run(scenario())
