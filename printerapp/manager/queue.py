@@ -202,8 +202,9 @@ class QueueProcess:
             try:
                 await self.start()
             except PrinterProcessError as exc:
+                # a failed restart is one more crash: the backoff and the limit still apply
                 log.error("%s", exc)
-                return
+                self._set(QueueStatus.RESTARTING, str(exc))
 
     def _crashed(self, code: int | None) -> float | None:
         now = time.monotonic()

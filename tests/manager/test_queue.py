@@ -111,6 +111,7 @@ def test_crash_loop_is_given_up(
         await q.start()
         supervisor = asyncio.create_task(q.supervise())
         for _ in range(2):
+            await _until(lambda: q.status is QueueStatus.RUNNING, 5, "running")
             pid = q.pid
             assert pid is not None
             os.kill(pid, signal.SIGKILL)

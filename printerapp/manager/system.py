@@ -1,0 +1,379 @@
+"""The system: one supervised queue per printer, kept in step with detection.
+
+:meth:`Manager.sync` is the main loop's one entry: it receives the devices a
+scan saw (after duplicate resolution) and the schemes the scan covered, and
+diffs them against the connected queues by device URI.  A device with a
+driver gets a queue; one without is recorded as unsupported with the reason
+and not retried until it disappears and comes back; a queue whose device
+is gone (from a scan that covered its scheme) is stopped and its PPD
+deleted.  Everything that must survive a restart is in ``state.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from printerapp.cupsdirs import CupsDirs
+from printerapp.detection.records import Change, Device, DeviceChange
+from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError
+from printerapp.manager.adopt import find_leftovers, kill_stray
+from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
+from printerapp.manager.naming import queue_key, service_name
+from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
+from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
+from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
+
+__all__ = ["DriverPick", "Drivers", "Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride"]
+
+log = logging.getLogger(__name__)
+
+#: how many taken ports a queue tries before it gives up
+MAX_PORT_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class DriverPick:
+    """The driver chosen for a device."""
+
+    #: the driver database's name of the PPD
+    ppd_name: str
+    #: the PPD's make-and-model
+    make_and_model: str
+    #: True when no model matched and a generic PDL driver was chosen
+    generic: bool = False
+
+
+class Drivers(Protocol):
+    """What the manager needs of the driver database."""
+
+    def choose(self, device: Device) -> DriverPick:
+        """Return the driver for *device*; raise DriverError with the reason when none fits."""
+        ...
+
+    def install(self, ppd_name: str, dest: Path) -> None:
+        """Write the PPD *ppd_name* to *dest* atomically."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterOverride:
+    """Per-printer settings from the configuration (by device URI)."""
+
+    name: str = ""
+    location: str = ""
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerSettings:
+    """The manager's configuration."""
+
+    state_dir: Path
+    ports: PortRange = DEFAULT_PORTS
+    #: the host name queues serve; "localhost" keeps them on this machine
+    hostname: str = "localhost"
+    program: str = IPPEVEPRINTER
+    #: the per-job command; None: printerapp-ippprint next to this interpreter
+    ippprint: Path | None = None
+    overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterInfo:
+    """A queue as clients see it."""
+
+    name: str
+    key: str
+    uri: str
+    port: int
+    state: str
+    reason: str
+    device_uri: str
+    ppd_name: str
+    make_and_model: str
+    origin: str
+    pid: int | None
+
+
+class Manager:
+    """Owns the queues: starts, stops, adopts and remembers them."""
+
+    def __init__(
+        self,
+        settings: ManagerSettings,
+        drivers: Drivers,
+        dirs: CupsDirs | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.drivers = drivers
+        self.dirs = CupsDirs.from_env() if dirs is None else dirs
+        self.env = dict(os.environ if env is None else env)
+        self.records: dict[str, QueueRecord] = {}
+        self.unsupported: dict[str, UnsupportedRecord] = {}
+        self.queues: dict[str, QueueProcess] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._foreign_ports: set[int] = set()
+        self._lock = asyncio.Lock()
+        root = settings.state_dir
+        self.state_file = root / "state.json"
+        self.ppd_dir, self.spool_dir, self.log_dir = root / "ppd", root / "spool", root / "log"
+
+    # -- state -------------------------------------------------------------
+
+    def _save(self) -> None:
+        running = tuple(
+            RunningRecord(key, q.pid, q.start_ticks)
+            for key, q in sorted(self.queues.items())
+            if q.pid is not None and q.start_ticks is not None
+        )
+        state = State(
+            tuple(self.records[k] for k in sorted(self.records)),
+            tuple(self.unsupported[u] for u in sorted(self.unsupported)),
+            running,
+        )
+        try:
+            state.save(self.state_file)
+        except OSError as exc:
+            log.error("%s: cannot save the state: %s", self.state_file, exc)
+
+    async def start(self) -> None:
+        """Load the state, adopt the queues a previous daemon left, kill strays."""
+        for path in (self.ppd_dir, self.spool_dir, self.log_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        state = State.load(self.state_file)
+        self.records = {r.key: r for r in state.queues}
+        self.unsupported = {u.device_uri: u for u in state.unsupported}
+        was_running = {(r.key, r.pid, r.start_ticks) for r in state.running}
+        for leftover in find_leftovers(self.spool_dir):
+            record = self.records.get(leftover.key)
+            queue = self._queue(record) if record is not None else None
+            ours = (leftover.key, leftover.pid, leftover.start_ticks) in was_running
+            if queue is not None and ours and queue.adopt(leftover.pid, leftover.start_ticks):
+                log.info("adopted queue %r (pid %d)", queue.launch.name, leftover.pid)
+                self._supervise(leftover.key, queue)
+            else:
+                kill_stray(leftover)
+        for key, record in sorted(self.records.items()):
+            if record.origin == "manual" and key not in self.queues:
+                await self._run_queue(key)
+        self._save()
+
+    # -- queues ------------------------------------------------------------
+
+    def _launch(self, record: QueueRecord) -> QueueLaunch:
+        return QueueLaunch(
+            name=record.name,
+            port=record.port,
+            ppd=self.ppd_dir / f"{record.key}.ppd",
+            spool=self.spool_dir / record.key,
+            device_uri=record.device_uri,
+            hostname=self.settings.hostname,
+            location=record.location,
+            command=self.settings.ippprint or find_ippprint(),
+            program=self.settings.program,
+        )
+
+    def _queue(self, record: QueueRecord) -> QueueProcess:
+        launch = self._launch(record)
+        extra = {"PRINTER": record.key, "PRINTERAPP_STATE_DIR": str(self.settings.state_dir)}
+        env = ippeve_env(launch, self.dirs, self.env, extra)
+        queue = QueueProcess(launch, env, self.log_dir / f"{record.key}.log", self._changed)
+        self.queues[record.key] = queue
+        return queue
+
+    def _changed(self, queue: QueueProcess) -> None:
+        if queue.status is QueueStatus.STOPPED and queue.reason != "stopped":
+            log.error("queue %r stopped: %s", queue.launch.name, queue.reason)
+        self._save()
+
+    def _supervise(self, key: str, queue: QueueProcess) -> None:
+        self._tasks[key] = asyncio.create_task(queue.supervise(), name=f"queue {key}")
+
+    async def _run_queue(self, key: str) -> None:
+        """Start the queue of record *key*, moving it to another port while its port is taken."""
+        for _attempt in range(MAX_PORT_ATTEMPTS):
+            record = self.records[key]
+            reserved = {r.port for k, r in self.records.items() if k != key} | self._foreign_ports
+            port = choose_port(self.settings.ports, reserved, record.port or None)
+            if port != record.port:
+                self.records[key] = record = replace(record, port=port)
+            self._save()  # the reservation is on disk before the queue starts
+            queue = self._queue(record)
+            try:
+                await queue.start()
+            except PortInUseError:
+                log.warning("queue %r: port %d is taken; moving", record.name, port)
+                self._foreign_ports.add(port)
+                continue
+            self._supervise(key, queue)
+            self._save()
+            return
+        raise PrinterProcessError(f"queue {self.records[key].name!r}: no usable port")
+
+    async def _stop_queue(self, key: str) -> None:
+        queue = self.queues.pop(key, None)
+        task = self._tasks.pop(key, None)
+        if queue is not None:
+            await queue.stop()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- devices -----------------------------------------------------------
+
+    async def sync(self, present: Collection[Device], scanned_schemes: Collection[str]) -> None:
+        """Diff the devices a scan saw against the queues, for the schemes it covered."""
+        async with self._lock:
+            seen = {d.uri for d in present}
+            for key, record in list(self.records.items()):
+                scheme = record.device_uri.partition(":")[0]
+                covered = record.origin == "detected" and scheme in scanned_schemes
+                if covered and record.device_uri not in seen:
+                    await self._remove(key, "device gone")
+            for uri in list(self.unsupported):
+                if uri.partition(":")[0] in scanned_schemes and uri not in seen:
+                    del self.unsupported[uri]  # it may get a driver when it comes back
+            for device in present:
+                await self._connect(device)
+            self._save()
+
+    async def apply(self, changes: Collection[DeviceChange]) -> None:
+        """Apply the added and removed devices of one detection event."""
+        async with self._lock:
+            for change in changes:
+                if change.change is Change.ADDED:
+                    await self._connect(change.device)
+                    continue
+                self.unsupported.pop(change.device.uri, None)
+                for key, record in list(self.records.items()):
+                    if record.device_uri == change.device.uri and record.origin == "detected":
+                        await self._remove(key, "device gone")
+            self._save()
+
+    async def _connect(self, device: Device) -> None:
+        """Give *device* a queue: a new one, or its known one when it is not running."""
+        key = next((k for k, r in self.records.items() if r.device_uri == device.uri), None)
+        if key is None:
+            await self._add(device)
+        elif key not in self.queues or self.queues[key].status is QueueStatus.STOPPED:
+            await self._try_run(key)
+
+    async def _try_run(self, key: str) -> None:
+        try:
+            await self._run_queue(key)
+        except PrinterAppError as exc:
+            log.error("%s", exc)
+
+    async def _add(self, device: Device, origin: str = "detected") -> str | None:
+        override = self.settings.overrides.get(device.uri, PrinterOverride())
+        if override.disabled or device.uri in self.unsupported:
+            return None
+        try:
+            pick = await asyncio.to_thread(self.drivers.choose, device)
+        except DriverError as exc:
+            log.warning("%s: unsupported: %s", device.uri, exc)
+            self.unsupported[device.uri] = UnsupportedRecord(
+                device.uri, device.make_and_model, str(device.device_id), str(exc)
+            )
+            return None
+        key = self._new_record(device, pick, override, origin)
+        try:
+            await asyncio.to_thread(
+                self.drivers.install, pick.ppd_name, self.ppd_dir / f"{key}.ppd"
+            )
+        except (DriverError, OSError) as exc:
+            log.error("%s: cannot install PPD %s: %s", device.uri, pick.ppd_name, exc)
+            del self.records[key]
+            return None
+        await self._try_run(key)
+        return key
+
+    def _new_record(
+        self, device: Device, pick: DriverPick, override: PrinterOverride, origin: str
+    ) -> str:
+        title = device.make_and_model or pick.make_and_model
+        key = queue_key(title, taken=set(self.records))
+        names = {r.name for r in self.records.values()}
+        name = override.name or service_name(title, device.serial or device.scheme, names)
+        self.records[key] = QueueRecord(
+            key=key,
+            name=name,
+            device_uri=device.uri,
+            port=0,
+            ppd_name=pick.ppd_name,
+            make_and_model=pick.make_and_model,
+            device_id=str(device.device_id),
+            location=override.location or device.location,
+            origin=origin,
+        )
+        return key
+
+    async def _remove(self, key: str, why: str) -> None:
+        record = self.records.pop(key)
+        log.info("removing queue %r: %s", record.name, why)
+        await self._stop_queue(key)
+        (self.ppd_dir / f"{key}.ppd").unlink(missing_ok=True)
+        spool = self.spool_dir / key
+        # documents kept for a retry stay until they are printed or deleted by hand
+        if not (spool / "retry").is_dir() or not any((spool / "retry").iterdir()):
+            shutil.rmtree(spool, ignore_errors=True)
+
+    # -- clients -----------------------------------------------------------
+
+    async def add_manual(self, device: Device) -> PrinterInfo:
+        """Add a printer by hand; it stays until deleted."""
+        async with self._lock:
+            if any(r.device_uri == device.uri for r in self.records.values()):
+                raise PrinterProcessError(f"{device.uri}: already has a queue")
+            self.unsupported.pop(device.uri, None)
+            key = await self._add(device, origin="manual")
+            self._save()
+            if key is None:
+                reason = self.unsupported.get(device.uri)
+                raise DriverError(reason.reason if reason else f"{device.uri}: no queue")
+            return self._info(key)
+
+    async def delete(self, name: str) -> None:
+        """Delete the queue called *name* (its service name or key)."""
+        async with self._lock:
+            key = next((k for k, r in self.records.items() if name in (k, r.name)), None)
+            if key is None:
+                raise PrinterProcessError(f"no printer called {name!r}")
+            await self._remove(key, "deleted")
+            self._save()
+
+    def _info(self, key: str) -> PrinterInfo:
+        record = self.records[key]
+        queue = self.queues.get(key)
+        return PrinterInfo(
+            name=record.name,
+            key=key,
+            uri=f"ipp://{self.settings.hostname}:{record.port}/ipp/print",
+            port=record.port,
+            state=queue.status.value if queue else "waiting for device",
+            reason=queue.reason if queue else "",
+            device_uri=record.device_uri,
+            ppd_name=record.ppd_name,
+            make_and_model=record.make_and_model,
+            origin=record.origin,
+            pid=queue.pid if queue else None,
+        )
+
+    def printers(self) -> list[PrinterInfo]:
+        """Return every queue, sorted by name."""
+        return sorted((self._info(k) for k in self.records), key=lambda p: p.name)
+
+    async def shutdown(self) -> None:
+        """Stop every queue and save the state."""
+        async with self._lock:
+            await asyncio.gather(*(self._stop_queue(k) for k in list(self.queues)))
+            self._save()

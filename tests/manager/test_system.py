@@ -1,0 +1,161 @@
+"""The manager with the real ippeveprinter: devices in, queues out, state kept."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from printerapp.detection.records import Change, Device, DeviceChange, Transport
+from printerapp.deviceid import parse_device_id
+from printerapp.errors import DriverError
+from printerapp.manager.ports import PortRange
+from printerapp.manager.procfs import pid_listens_on, start_ticks
+from printerapp.manager.system import DriverPick, Manager, ManagerSettings
+
+pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
+
+GetPpd = Callable[[str], Path]
+LJ_ID = "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,PCLXL,PCL;"
+
+
+class OnePpd:
+    """Drivers for HP devices only, from one extracted PPD."""
+
+    def __init__(self, ppd: Path) -> None:
+        self.ppd = ppd
+
+    def choose(self, device: Device) -> DriverPick:
+        if device.device_id.manufacturer != "Hewlett-Packard":
+            raise DriverError(f"no driver for {device.make_and_model!r}")
+        return DriverPick("lj2100-pxlmono", "HP LaserJet 2100 Foomatic/pxlmono")
+
+    def install(self, ppd_name: str, dest: Path) -> None:
+        shutil.copyfile(self.ppd, dest)
+
+
+def _device(uri: str, make_model: str = "HP LaserJet 2100", device_id: str = LJ_ID) -> Device:
+    return Device(
+        uri=uri,
+        make_and_model=make_model,
+        device_id=parse_device_id(device_id),
+        transport=Transport.NETWORK,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ManagerSettings:
+    return ManagerSettings(state_dir=tmp_path / "state", ports=PortRange(18000, 18050))
+
+
+def test_device_gets_a_queue_and_loses_it(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        await manager.start()
+        dev = _device("socket://127.0.0.1:9101")
+        await manager.sync(
+            [dev, _device("socket://127.0.0.1:9102", "Acme X", "MFG:Acme;MDL:X;")], {"socket"}
+        )
+        [printer] = manager.printers()
+        assert printer.state == "running"
+        assert printer.port in settings.ports
+        assert printer.name == "HP LaserJet 2100 (socket)"
+        assert printer.pid is not None
+        assert pid_listens_on(printer.pid, printer.port)
+        assert (settings.state_dir / "ppd" / f"{printer.key}.ppd").is_file()
+        assert "socket://127.0.0.1:9102" in manager.unsupported
+        assert "no driver for 'Acme X'" in manager.unsupported["socket://127.0.0.1:9102"].reason
+        await manager.apply([DeviceChange(Change.REMOVED, dev)])
+        assert manager.printers() == []
+        assert not (settings.state_dir / "ppd" / f"{printer.key}.ppd").exists()
+        assert start_ticks(printer.pid) is None or not pid_listens_on(printer.pid, printer.port)
+        await manager.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_restart_adopts_and_keeps_ports(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+    drivers = OnePpd(get_ppd("lj2100-pxlmono"))
+    devices = [_device(f"socket://127.0.0.1:91{n:02d}") for n in range(3)]
+
+    async def first_life() -> dict[str, tuple[int, int | None]]:
+        manager = Manager(settings, drivers)
+        await manager.start()
+        await manager.sync(devices, {"socket"})
+        seen = {p.device_uri: (p.port, p.pid) for p in manager.printers()}
+        # the daemon dies without stopping anything: its queues are orphans now
+        for task in manager._tasks.values():
+            task.cancel()
+        return seen
+
+    async def second_life(before: dict[str, tuple[int, int | None]]) -> None:
+        # a stray: a queue process on our spool that the state does not know
+        spool = str(settings.state_dir / "spool" / "stray")
+        stray = subprocess.Popen(  # noqa: ASYNC220 - a foreign process, started once
+            ["ippeveprinter", "-p", str(settings.ports.last), "-n", "localhost", "-d", spool, "S"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(500):
+            if pid_listens_on(stray.pid, settings.ports.last):
+                break
+            await asyncio.sleep(0.01)
+        manager = Manager(settings, drivers)
+        await manager.start()
+        assert stray.wait(timeout=5) == -signal.SIGKILL
+        await manager.sync(devices, {"socket"})
+        after = {p.device_uri: (p.port, p.pid) for p in manager.printers()}
+        assert after == before  # same ports, same (adopted) processes
+        assert len(manager.printers()) == 3
+        await manager.shutdown()
+        for _port, pid in after.values():
+            assert pid is not None
+            assert start_ticks(pid) is None
+
+    before = asyncio.run(first_life())
+    assert len({port for port, _ in before.values()}) == 3
+    asyncio.run(second_life(before))
+
+
+def test_taken_port_moves_the_queue(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        await manager.start()
+        with socket.socket() as squatter:
+            # bound but not listening: the chooser sees a free port, the bind then fails,
+            # just as when another program takes the port between the choice and the start
+            squatter.bind(("127.0.0.1", settings.ports.first))
+            await manager.sync([_device("socket://127.0.0.1:9101")], {"socket"})
+        [printer] = manager.printers()
+        assert printer.state == "running"
+        assert printer.port != settings.ports.first
+        await manager.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_killed_queue_comes_back_on_its_port(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+    async def scenario() -> None:
+        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        await manager.start()
+        await manager.sync([_device("socket://127.0.0.1:9101")], {"socket"})
+        [before] = manager.printers()
+        assert before.pid is not None
+        os.kill(before.pid, signal.SIGKILL)
+        for _ in range(200):
+            [after] = manager.printers()
+            if after.pid not in (None, before.pid) and after.state == "running":
+                break
+            await asyncio.sleep(0.01)
+        assert after.port == before.port
+        assert after.pid not in (None, before.pid)
+        await manager.shutdown()
+
+    asyncio.run(scenario())
