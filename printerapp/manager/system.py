@@ -58,6 +58,10 @@ class Drivers(Protocol):
         """Return the driver for *device*; raise DriverError with the reason when none fits."""
         ...
 
+    def lookup(self, ppd_name: str) -> DriverPick:
+        """Return the driver called *ppd_name*; raise DriverError when it is unknown."""
+        ...
+
     def install(self, ppd_name: str, dest: Path) -> None:
         """Write the PPD *ppd_name* to *dest* atomically."""
         ...
@@ -273,12 +277,19 @@ class Manager:
         except PrinterAppError as exc:
             log.error("%s", exc)
 
-    async def _add(self, device: Device, origin: str = "detected") -> str | None:
+    async def _add(
+        self, device: Device, origin: str = "detected", ppd_name: str = "", name: str = ""
+    ) -> str | None:
         override = self.settings.overrides.get(device.uri, PrinterOverride())
         if override.disabled or device.uri in self.unsupported:
             return None
+        if name:
+            override = replace(override, name=name)
         try:
-            pick = await asyncio.to_thread(self.drivers.choose, device)
+            if ppd_name:
+                pick = await asyncio.to_thread(self.drivers.lookup, ppd_name)
+            else:
+                pick = await asyncio.to_thread(self.drivers.choose, device)
         except DriverError as exc:
             log.warning("%s: unsupported: %s", device.uri, exc)
             self.unsupported[device.uri] = UnsupportedRecord(
@@ -329,13 +340,15 @@ class Manager:
 
     # -- clients -----------------------------------------------------------
 
-    async def add_manual(self, device: Device) -> PrinterInfo:
-        """Add a printer by hand; it stays until deleted."""
+    async def add_manual(self, device: Device, ppd_name: str = "", name: str = "") -> PrinterInfo:
+        """Add a printer by hand, with a chosen PPD and name or matched ones; it stays."""
         async with self._lock:
             if any(r.device_uri == device.uri for r in self.records.values()):
                 raise PrinterProcessError(f"{device.uri}: already has a queue")
+            if name and any(name in (k, r.name) for k, r in self.records.items()):
+                raise PrinterProcessError(f"a printer called {name!r} exists")
             self.unsupported.pop(device.uri, None)
-            key = await self._add(device, origin="manual")
+            key = await self._add(device, "manual", ppd_name, name)
             self._save()
             if key is None:
                 reason = self.unsupported.get(device.uri)
