@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from printerapp.ppd.options import PpdChoices
 
-__all__ = ["JobOptions", "encode_options", "job_options", "parse_options"]
+__all__ = [
+    "ORIENTATION",
+    "PRINT_QUALITY",
+    "JobOptions",
+    "encode_options",
+    "job_options",
+    "parse_options",
+]
 
 _SELF_DESCRIBING = re.compile(r"^[a-z0-9]+_[a-z0-9._-]+?_(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)$")
 _MEDIA_COL_SIZE = re.compile(r"x-dimension=(\d+)\s+y-dimension=(\d+)")
@@ -35,8 +42,9 @@ _GRAY_MODES = frozenset({"bi-level", "monochrome", "process-bi-level", "process-
 #: ColorModel choices, best first, as CUPS's PPD cache recognises them
 _GRAY_CHOICES = ("Gray", "Grayscale", "Mono", "Monochrome", "BlackWhite", "BW", "Black")
 _COLOR_CHOICES = ("RGB", "Color", "CMYK", "CMY", "KCMY", "RGBW", "FullColor")
-_QUALITY = {"draft": 3, "normal": 4, "high": 5}
-_ORIENTATION = {"portrait": 3, "landscape": 4, "reverse-landscape": 5, "reverse-portrait": 6}
+#: IPP enum values by keyword (ippeveprinter may pass either)
+PRINT_QUALITY = {"draft": 3, "normal": 4, "high": 5}
+ORIENTATION = {"portrait": 3, "landscape": 4, "reverse-landscape": 5, "reverse-portrait": 6}
 _NUMBER_UP = frozenset({1, 2, 4, 6, 9, 16})
 #: what cupsParseOptions treats as separators (ASCII only, unlike str.isspace)
 _SPACE = frozenset(" \t\n\r\v\f")
@@ -230,10 +238,10 @@ def _mapped(env: Mapping[str, str], ppd: PpdChoices | None) -> tuple[_Pairs, lis
     if (value := _attr(env, "print-color-mode")) is not None:
         results.append(_color(value, ppd))
     if (value := _attr(env, "print-quality")) is not None:
-        results.append(_enum("print-quality", value, _QUALITY))
+        results.append(_enum("print-quality", value, PRINT_QUALITY))
     # Like cupsd, the layout attributes count only when the job names them.
     if (value := _attr(env, "orientation-requested", default=False)) is not None:
-        results.append(_enum("orientation-requested", value, _ORIENTATION))
+        results.append(_enum("orientation-requested", value, ORIENTATION))
     if (value := _attr(env, "page-ranges", default=False)) is not None:
         results.append(_page_ranges(value))
     if (value := _attr(env, "number-up", default=False)) is not None:

@@ -16,10 +16,10 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from printerapp.cupsdirs import CupsDirs
 from printerapp.detection.records import Change, Device, DeviceChange
@@ -29,6 +29,7 @@ from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint,
 from printerapp.manager.naming import queue_key, service_name
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
+from printerapp.manager.resubmit import kept_jobs, resubmit
 from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
 
 __all__ = ["DriverPick", "Drivers", "Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride"]
@@ -126,6 +127,7 @@ class Manager:
         self.queues: dict[str, QueueProcess] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._foreign_ports: set[int] = set()
+        self._bg: set[asyncio.Task[object]] = set()
         self._lock = asyncio.Lock()
         root = settings.state_dir
         self.state_file = root / "state.json"
@@ -197,7 +199,24 @@ class Manager:
     def _changed(self, queue: QueueProcess) -> None:
         if queue.status is QueueStatus.STOPPED and queue.reason != "stopped":
             log.error("queue %r stopped: %s", queue.launch.name, queue.reason)
+        if queue.status is QueueStatus.RUNNING and kept_jobs(queue.launch.spool / "retry"):
+            self._background(self.resubmit_kept())
         self._save()
+
+    def _background(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._bg.add(task)  # a reference, or the loop may drop the task half-way
+        task.add_done_callback(self._bg.discard)
+
+    async def resubmit_kept(self) -> int:
+        """Submit the documents kept for a retry to their running queues; return how many."""
+        sent = 0
+        for key, queue in list(self.queues.items()):
+            if queue.status is not QueueStatus.RUNNING:
+                continue
+            for job in kept_jobs(self.spool_dir / key / "retry"):
+                sent += await resubmit(job, queue.launch.port)
+        return sent
 
     def _supervise(self, key: str, queue: QueueProcess) -> None:
         self._tasks[key] = asyncio.create_task(queue.supervise(), name=f"queue {key}")
@@ -388,5 +407,8 @@ class Manager:
     async def shutdown(self) -> None:
         """Stop every queue and save the state."""
         async with self._lock:
+            for task in list(self._bg):
+                task.cancel()
+            await asyncio.gather(*self._bg, return_exceptions=True)
             await asyncio.gather(*(self._stop_queue(k) for k in list(self.queues)))
             self._save()

@@ -16,9 +16,12 @@ import pytest
 from printerapp.detection.records import Change, Device, DeviceChange, Transport
 from printerapp.deviceid import parse_device_id
 from printerapp.errors import DriverError
+from printerapp.ippprint.main import keep_for_retry
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on, start_ticks
+from printerapp.manager.resubmit import kept_jobs
 from printerapp.manager.system import DriverPick, Manager, ManagerSettings
+from tests.support.sink import TcpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
@@ -159,3 +162,45 @@ def test_killed_queue_comes_back_on_its_port(settings: ManagerSettings, get_ppd:
         await manager.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_kept_document_is_resubmitted_when_the_queue_runs(
+    settings: ManagerSettings, get_ppd: GetPpd, tmp_path: Path
+) -> None:
+    with TcpSink() as sink:
+        # what ippprint leaves behind when the backend asked for a retry
+        retry_spool = settings.state_dir / "spool" / "HP_LaserJet_2100"
+        retry_spool.mkdir(parents=True)
+        doc = retry_spool / "1-report.pdf"
+        shutil.copyfile("/usr/share/cups/data/default-testpage.pdf", doc)
+        job_env = {
+            "CONTENT_TYPE": "application/pdf",
+            "IPP_JOB_NAME": "report",
+            "IPP_JOB_ORIGINATING_USER_NAME": "alice",
+            "IPP_COPIES": "1",
+            "IPP_MEDIA": "iso_a4_210x297mm",
+            "IPP_PRINT_QUALITY": "normal",
+        }
+        keep_for_retry(doc, job_env)
+        doc.unlink()
+        [kept] = kept_jobs(retry_spool / "retry")
+        assert kept.user == "alice"
+        assert {a.name for a in kept.attributes} == {"copies", "media", "print-quality"}
+
+        async def scenario() -> None:
+            manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+            await manager.start()
+            await manager.sync([_device(sink.uri)], {"socket"})
+            [printer] = manager.printers()
+            assert printer.key == "HP_LaserJet_2100"
+            for _ in range(600):
+                if sink.jobs:
+                    break
+                await asyncio.sleep(0.1)
+            await manager.shutdown()
+
+        asyncio.run(scenario())
+        [job] = sink.wait_for_jobs(1)
+        assert job.startswith(b"\x1b%-12345X@PJL")
+        assert b") HP-PCL XL" in job
+        assert kept_jobs(retry_spool / "retry") == []
