@@ -13,15 +13,19 @@ __all__ = [
     "ConfigError",
     "DetectionError",
     "DriverError",
+    "DriverListError",
+    "DriverProgramError",
     "FilterChainError",
     "FilterFailedError",
     "FilterRejectedError",
     "JobError",
+    "MalformedLineError",
     "MimeError",
     "NoChainError",
     "PPDError",
     "PlugUnreachableError",
     "PowerError",
+    "PowerWatchError",
     "PrinterAppError",
     "PrinterProcessError",
     "UnknownTypeError",
@@ -40,12 +44,24 @@ class DetectionError(PrinterAppError):
     """Device discovery (udev, mDNS, CUPS backends) failed."""
 
 
+class MalformedLineError(DetectionError):
+    """A backend printed a discovery line that cannot be parsed."""
+
+
 class DriverError(PrinterAppError):
     """The driver (PPD) layer failed."""
 
 
 class PPDError(DriverError):
     """A PPD file is missing, unreadable or malformed."""
+
+
+class DriverListError(DriverError):
+    """A driver program printed a ``list`` line that cannot be parsed."""
+
+
+class DriverProgramError(DriverError):
+    """A driver program failed, hung (and was killed) or printed nothing usable."""
 
 
 class FilterChainError(PrinterAppError):
@@ -94,3 +110,7 @@ class PowerError(PrinterAppError):
 
 class PlugUnreachableError(PowerError):
     """The plug did not answer; the only power error worth retrying."""
+
+
+class PowerWatchError(PowerError):
+    """A print queue could not be listed over IPP (Get-Jobs) for the idle watch."""

@@ -1,0 +1,159 @@
+"""Choose drivers for a device: CUPS's ranking, then our fallbacks.
+
+1. **Pin.**  A PPD pinned in the configuration for the device URI or the
+   serial number wins outright.
+2. **CUPS's score** (see :mod:`printerapp.ppd.match`): device-ID groups plus
+   make-and-model, in CUPS's order.  Among PPDs with the same CUPS score we
+   break ties as CUPS does (by make-and-model name), so our first choice is
+   CUPS's first choice.  On purpose we do *not* let "(recommended)" or the
+   CMD languages reorder equal scores: CUPS 2.4 does not, and measured on the
+   test set doing so changed the first choice for many devices.  Both are
+   shown as reasons, so a user can pin another PPD.
+3. **Normalised match.**  When CUPS finds nothing (e.g. ``MFG:HP`` against a
+   PPD saying ``Hewlett-Packard``, or long ``MANUFACTURER:`` keys that CUPS's
+   regex never matches) we compare normalised manufacturer and model
+   (``HP``/``Hewlett-Packard``, ``Kyocera Mita``, the make repeated in the
+   model, a trailing "Series" and punctuation ignored).  This is where we
+   disagree with CUPS on purpose: CUPS offers no driver for these.
+4. **Generic.**  Still nothing, but CMD declares PDF, PostScript or PCL: a
+   generic PPD of that language, marked ``generic``.
+5. Otherwise the device is unsupported, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from printerapp.deviceid import DeviceId, normalize_manufacturer, parse_device_id
+from printerapp.ppd.index import DriverIndex
+from printerapp.ppd.match import compile_query
+from printerapp.ppd.records import DriverRecord
+
+__all__ = ["Candidate", "Choice", "DeviceQuery", "choose", "model_key", "rank"]
+
+#: CMD languages -> the generic model to offer, best first
+GENERIC_MODELS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"PDF"}), "PDF Printer"),
+    (
+        frozenset({"POSTSCRIPT", "PS", "POSTSCRIPT2", "POSTSCRIPT3", "PS2", "PS3"}),
+        "PostScript Printer",
+    ),
+    (frozenset({"PCLXL", "PCL6", "PXL"}), "PCL 6/PCL XL Printer"),
+    (frozenset({"PCL5C"}), "PCL 5c Printer"),
+    (frozenset({"PCL", "PCL5", "PCL5E"}), "PCL 5e Printer"),
+    (frozenset({"PCL3", "PCL3GUI"}), "PCL 3 Printer"),
+)
+_SERIES = re.compile(r"\s+series$", re.IGNORECASE)
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceQuery:
+    """What we know of a device: its 1284 ID, make-and-model and URI."""
+
+    device_id: str
+    make_model: str = ""
+    uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One ranked PPD for a device, with why it matched."""
+
+    record: DriverRecord
+    #: cups-driverd's score (0 for normalised, generic and pinned choices)
+    score: int
+    reasons: tuple[str, ...]
+    generic: bool = False
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The ranked candidates for a device; empty with a reason when unsupported."""
+
+    candidates: tuple[Candidate, ...]
+    reason: str = ""
+
+    @property
+    def best(self) -> Candidate | None:
+        """The first choice, if any."""
+        return self.candidates[0] if self.candidates else None
+
+
+def model_key(manufacturer: str, model: str) -> tuple[str, str]:
+    """Return (normalised make, normalised model) for comparing devices with PPDs."""
+    make = normalize_manufacturer(manufacturer)
+    text = model.strip()
+    for prefix in {manufacturer.strip(), make}:
+        if prefix and text.lower().startswith(prefix.lower() + " "):
+            text = text[len(prefix) + 1 :]
+    text = _SERIES.sub("", text)
+    return make.lower(), _NON_ALNUM.sub("", text.lower())
+
+
+def _reasons(rec: DriverRecord, score: int, dev: DeviceId) -> tuple[str, ...]:
+    out = [f"cups score {score}"]
+    langs = set(dev.command_set) & set(rec.command_set)
+    if langs:
+        out.append("languages " + ",".join(sorted(langs)))
+    if rec.recommended:
+        out.append("recommended")
+    return tuple(out)
+
+
+def _cups_candidates(index: DriverIndex, query: DeviceQuery, dev: DeviceId) -> list[Candidate]:
+    scores = index.cups_scores(compile_query(query.device_id, query.make_model))
+    order = sorted(scores, key=lambda i: (-scores[i], index.name_rank[i], i))
+    return [
+        Candidate(index.records[i], scores[i], _reasons(index.records[i], scores[i], dev))
+        for i in order
+    ]
+
+
+def _normalised_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
+    if not dev.model:
+        return []
+    wanted = model_key(dev.manufacturer, dev.model)
+    hits = index.by_model(model_key, wanted)
+    hits.sort(key=lambda r: not r.recommended)  # stable: CUPS order otherwise
+    return [Candidate(r, 0, ("normalised MFG+MDL match",)) for r in hits]
+
+
+def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
+    langs = {c.upper().replace(" ", "") for c in dev.command_set}
+    out: list[Candidate] = []
+    for accepted, model in GENERIC_MODELS:
+        if langs & accepted:
+            recs = [r for r in index.records if r.generic and r.model == model]
+            recs.sort(key=lambda r: not r.recommended)
+            why = f"generic: device speaks {','.join(sorted(langs & accepted))}"
+            out += [Candidate(r, 0, (why,), generic=True) for r in recs]
+    return out
+
+
+def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
+    """Rank the PPDs for a device (without pins); explain when there is none."""
+    dev = parse_device_id(query.device_id)
+    found = (
+        _cups_candidates(index, query, dev)
+        or _normalised_candidates(index, dev)
+        or _generic_candidates(index, dev)
+    )
+    if not found:
+        what = dev.make_and_model or query.make_model or query.device_id or "device"
+        reason = f"no PPD matches {what!r} and its CMD ({','.join(dev.command_set) or 'none'})"
+        reason += " names no PDF, PostScript or PCL"
+        return Choice((), reason)
+    return Choice(tuple(found[:limit] if limit > 0 else found))
+
+
+def choose(index: DriverIndex, query: DeviceQuery, pinned: str | None = None) -> Choice:
+    """Return the ranked choice for a device, a pinned PPD first when configured."""
+    if pinned is not None:
+        rec = index.get(pinned)
+        if rec is not None:
+            return Choice((Candidate(rec, 0, ("pinned in the configuration",), pinned=True),))
+        return Choice((), f"the pinned PPD {pinned!r} is not known")
+    return rank(index, query)
