@@ -1,4 +1,9 @@
-"""Device detection (udev, mDNS, CUPS backends in discovery mode).
+"""Device detection: udev, mDNS and the CUPS backends feed one device list.
 
-Not implemented yet: see the detection issue.  Nothing here pretends to work.
+* :mod:`.udev_monitor` / :mod:`.udev_map` -- hot-plug events (pyudev thread, pure mapping);
+* :mod:`.mdns_monitor` / :mod:`.mdns_txt` -- DNS-SD printers (python-zeroconf, pure mapping);
+* :mod:`.deviced` / :mod:`.backendline` -- CUPS backends in discovery mode, exact selection;
+* :mod:`.signals` -- pending-signal counters, debounced, reached only via call_soon_threadsafe;
+* :mod:`.devicelist` -- scoped diffs and duplicate collapse (USB > network > SNMP);
+* :mod:`.detector` -- the main loop; :mod:`.cli_devices` -- ``printerapp devices [--watch]``.
 """
