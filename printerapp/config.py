@@ -33,10 +33,12 @@ SYSTEM_STATE = Path("/var/lib/printerapp")
 
 
 def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Return the state directory: ``$PRINTERAPP_STATE_DIR``, else per user or system."""
+    """Return ``$PRINTERAPP_STATE_DIR``, else ``$SNAP_COMMON``, else per user or system."""
     env = os.environ if env is None else env
     if explicit := env.get("PRINTERAPP_STATE_DIR"):
         return Path(explicit)
+    if snap := env.get("SNAP_COMMON"):
+        return Path(snap)
     if os.geteuid() == 0:
         return SYSTEM_STATE
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")

@@ -11,9 +11,10 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["IppAttribute", "print_job_header", "response_status"]
+__all__ = ["IppAttribute", "get_printer_attributes", "print_job_header", "response_status"]
 
 PRINT_JOB = 0x0002
+GET_PRINTER_ATTRIBUTES = 0x000B
 OPERATION_TAG, JOB_TAG, END_TAG = 0x01, 0x02, 0x03
 INTEGER, ENUM, RANGE = 0x21, 0x23, 0x33
 KEYWORD, URI, CHARSET, LANGUAGE, MIME, NAME = 0x44, 0x45, 0x47, 0x48, 0x49, 0x42
@@ -34,7 +35,7 @@ def _value(attr: IppAttribute) -> bytes:
         return struct.pack(">hi", 4, v)
     if attr.tag == RANGE and isinstance(v, tuple):
         return struct.pack(">hii", 8, *v)
-    if isinstance(v, str):
+    if isinstance(v, str) and attr.tag not in (INTEGER, ENUM, RANGE):
         raw = v.encode("utf-8")[:1023]
         return struct.pack(">h", len(raw)) + raw
     raise ValueError(f"IPP attribute {attr.name}: value {v!r} does not fit tag {attr.tag:#x}")
@@ -68,6 +69,17 @@ def print_job_header(
     if job:
         out += bytes([JOB_TAG]) + b"".join(_attribute(a) for a in job)
     return out + bytes([END_TAG])
+
+
+def get_printer_attributes(printer_uri: str, request_id: int = 1) -> bytes:
+    """Return a complete Get-Printer-Attributes request (all attributes)."""
+    operation = [
+        IppAttribute("attributes-charset", CHARSET, "utf-8"),
+        IppAttribute("attributes-natural-language", LANGUAGE, "en"),
+        IppAttribute("printer-uri", URI, printer_uri),
+    ]
+    out = struct.pack(">bbhi", 2, 0, GET_PRINTER_ATTRIBUTES, request_id)
+    return out + bytes([OPERATION_TAG]) + b"".join(map(_attribute, operation)) + bytes([END_TAG])
 
 
 def response_status(body: bytes) -> int:

@@ -106,6 +106,8 @@ class QueueProcess:
         self._set(QueueStatus.RUNNING)
 
     async def _spawn(self) -> asyncio.subprocess.Process:
+        # ippeveprinter does not create its spool directory; without it every job fails
+        self.launch.spool.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             if self.log_file.stat().st_size > MAX_LOG_BYTES:

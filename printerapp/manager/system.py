@@ -290,6 +290,21 @@ class Manager:
         elif key not in self.queues or self.queues[key].status is QueueStatus.STOPPED:
             await self._try_run(key)
 
+    async def park_unseen(self, present: Collection[Device]) -> None:
+        """Stop adopted queues whose device the first scans did not see; keep their records.
+
+        A device may be off while the daemon restarts: its queue keeps its
+        name and port and starts again when the device is detected.
+        """
+        async with self._lock:
+            seen = {d.uri for d in present}
+            for key, record in list(self.records.items()):
+                unseen = record.origin == "detected" and record.device_uri not in seen
+                if unseen and key in self.queues:
+                    log.info("queue %r: device not seen since the restart", record.name)
+                    await self._stop_queue(key)
+            self._save()
+
     async def _try_run(self, key: str) -> None:
         try:
             await self._run_queue(key)

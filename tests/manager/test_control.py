@@ -3,48 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from printerapp.detection.records import Device
-from printerapp.errors import DriverError
 from printerapp.manager.control import control_app
+from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
-from printerapp.manager.system import DriverPick, Manager, ManagerSettings
+from printerapp.manager.system import Manager, ManagerSettings
+from tests.manager.conftest import PXLMONO
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
-GetPpd = Callable[[str], Path]
-
-
-class NamedPpd:
-    """Drivers knowing one PPD by name; matching refuses everything."""
-
-    def __init__(self, ppd: Path) -> None:
-        self.ppd = ppd
-
-    def choose(self, device: Device) -> DriverPick:
-        raise DriverError(f"no driver for {device.make_and_model or device.uri!r}")
-
-    def lookup(self, ppd_name: str) -> DriverPick:
-        if ppd_name != "lj2100":
-            raise DriverError(f"unknown driver {ppd_name!r}")
-        return DriverPick("lj2100", "HP LaserJet 2100 Foomatic/pxlmono")
-
-    def install(self, ppd_name: str, dest: Path) -> None:
-        shutil.copyfile(self.ppd, dest)
-
 
 def _run(
-    tmp_path: Path, ppd: Path, body: Callable[[TestClient[object, object]], Awaitable[None]]
+    tmp_path: Path,
+    drivers: DatabaseDrivers,
+    body: Callable[[TestClient[object, object]], Awaitable[None]],
 ) -> None:
     async def scenario() -> None:
         settings = ManagerSettings(tmp_path / "state", ports=PortRange(18100, 18150))
-        manager = Manager(settings, NamedPpd(ppd))
+        manager = Manager(settings, drivers)
         await manager.start()
         client: TestClient[object, object] = TestClient(TestServer(control_app(manager, list)))
         await client.start_server()
@@ -57,11 +38,11 @@ def _run(
     asyncio.run(scenario())
 
 
-def test_add_list_delete(tmp_path: Path, get_ppd: GetPpd) -> None:
+def test_add_list_delete(tmp_path: Path, drivers: DatabaseDrivers) -> None:
     async def body(client: TestClient[object, object]) -> None:
         resp = await client.post(
             "/api/printers",
-            json={"device_uri": "socket://127.0.0.1:9100", "ppd": "lj2100", "name": "Office"},
+            json={"device_uri": "socket://127.0.0.1:9100", "ppd": PXLMONO, "name": "Office"},
         )
         assert resp.status == 201, await resp.text()
         printer = (await resp.json())["printer"]
@@ -71,14 +52,14 @@ def test_add_list_delete(tmp_path: Path, get_ppd: GetPpd) -> None:
         listed = (await (await client.get("/api/printers")).json())["printers"]
         assert [p["name"] for p in listed] == ["Office"]
         again = await client.post(
-            "/api/printers", json={"device_uri": "socket://127.0.0.1:9100", "ppd": "lj2100"}
+            "/api/printers", json={"device_uri": "socket://127.0.0.1:9100", "ppd": PXLMONO}
         )
         assert again.status == 409
         assert (await client.delete("/api/printers/Office")).status == 204
         assert (await client.delete("/api/printers/Office")).status == 404
         assert (await (await client.get("/api/printers")).json())["printers"] == []
 
-    _run(tmp_path, get_ppd("lj2100-pxlmono"), body)
+    _run(tmp_path, drivers, body)
 
 
 @pytest.mark.parametrize(
@@ -96,11 +77,11 @@ def test_add_list_delete(tmp_path: Path, get_ppd: GetPpd) -> None:
         ({"json": {"device_uri": "socket://h", "name": "a\nb"}}, 400, "control characters"),
         ({"json": {"device_uri": "socket://h", "name": 7}}, 400, "'name' must be a string"),
         ({"json": {"device_uri": "socket://h", "ppd": "nope"}}, 422, "unknown driver 'nope'"),
-        ({"json": {"device_uri": "socket://h", "make_and_model": "Acme"}}, 422, "no driver"),
+        ({"json": {"device_uri": "socket://h", "make_and_model": "Acme"}}, 422, "no PPD matches"),
     ],
 )
 def test_bad_requests_get_a_clear_error(
-    tmp_path: Path, get_ppd: GetPpd, kwargs: dict[str, object], status: int, message: str
+    tmp_path: Path, drivers: DatabaseDrivers, kwargs: dict[str, object], status: int, message: str
 ) -> None:
     async def body(client: TestClient[object, object]) -> None:
         resp = await client.post("/api/printers", **kwargs)  # type: ignore[arg-type]
@@ -108,4 +89,4 @@ def test_bad_requests_get_a_clear_error(
         error = (await resp.json())["error"]
         assert message in error
 
-    _run(tmp_path, get_ppd("lj2100-pxlmono"), body)
+    _run(tmp_path, drivers, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,3 +49,16 @@ def test_names_are_bounded_for_any_input(model: str, qualifier: str, taken: set[
     assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", key)
     assert len(key) <= MAX_KEY_LENGTH
     assert key not in taken
+
+
+HOSTILE = ["../../etc/passwd", "/", "..", ".", "a/b\\c", "\x00\x1b[2J", "$(reboot)", "x" * 10_000]
+
+
+@given(st.one_of(st.sampled_from(HOSTILE), st.text()))
+def test_queue_files_never_leave_the_state_dir(name: str) -> None:
+    # the manager names <state>/ppd/<key>.ppd, <state>/spool/<key> and <state>/log/<key>.log
+    state = Path("/var/lib/printerapp")
+    key = queue_key(name)
+    for path in (state / "ppd" / f"{key}.ppd", state / "spool" / key, state / "log" / f"{key}.log"):
+        assert path.resolve().parent.parent == state
+        assert path.name not in (".", "..")

@@ -8,40 +8,23 @@ import shutil
 import signal
 import socket
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from printerapp.detection.records import Change, Device, DeviceChange, Transport
 from printerapp.deviceid import parse_device_id
-from printerapp.errors import DriverError
 from printerapp.ippprint.main import keep_for_retry
+from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on, start_ticks
 from printerapp.manager.resubmit import kept_jobs
-from printerapp.manager.system import DriverPick, Manager, ManagerSettings
+from printerapp.manager.system import Manager, ManagerSettings
 from tests.support.sink import TcpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
-GetPpd = Callable[[str], Path]
 LJ_ID = "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,PCLXL,PCL;"
-
-
-class OnePpd:
-    """Drivers for HP devices only, from one extracted PPD."""
-
-    def __init__(self, ppd: Path) -> None:
-        self.ppd = ppd
-
-    def choose(self, device: Device) -> DriverPick:
-        if device.device_id.manufacturer != "Hewlett-Packard":
-            raise DriverError(f"no driver for {device.make_and_model!r}")
-        return DriverPick("lj2100-pxlmono", "HP LaserJet 2100 Foomatic/pxlmono")
-
-    def install(self, ppd_name: str, dest: Path) -> None:
-        shutil.copyfile(self.ppd, dest)
 
 
 def _device(uri: str, make_model: str = "HP LaserJet 2100", device_id: str = LJ_ID) -> Device:
@@ -58,9 +41,11 @@ def settings(tmp_path: Path) -> ManagerSettings:
     return ManagerSettings(state_dir=tmp_path / "state", ports=PortRange(18000, 18050))
 
 
-def test_device_gets_a_queue_and_loses_it(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+def test_device_gets_a_queue_and_loses_it(
+    settings: ManagerSettings, drivers: DatabaseDrivers
+) -> None:
     async def scenario() -> None:
-        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        manager = Manager(settings, drivers)
         await manager.start()
         dev = _device("socket://127.0.0.1:9101")
         await manager.sync(
@@ -74,7 +59,7 @@ def test_device_gets_a_queue_and_loses_it(settings: ManagerSettings, get_ppd: Ge
         assert pid_listens_on(printer.pid, printer.port)
         assert (settings.state_dir / "ppd" / f"{printer.key}.ppd").is_file()
         assert "socket://127.0.0.1:9102" in manager.unsupported
-        assert "no driver for 'Acme X'" in manager.unsupported["socket://127.0.0.1:9102"].reason
+        assert "no PPD matches 'Acme X'" in manager.unsupported["socket://127.0.0.1:9102"].reason
         await manager.apply([DeviceChange(Change.REMOVED, dev)])
         assert manager.printers() == []
         assert not (settings.state_dir / "ppd" / f"{printer.key}.ppd").exists()
@@ -84,8 +69,9 @@ def test_device_gets_a_queue_and_loses_it(settings: ManagerSettings, get_ppd: Ge
     asyncio.run(scenario())
 
 
-def test_restart_adopts_and_keeps_ports(settings: ManagerSettings, get_ppd: GetPpd) -> None:
-    drivers = OnePpd(get_ppd("lj2100-pxlmono"))
+def test_restart_adopts_and_keeps_ports(
+    settings: ManagerSettings, drivers: DatabaseDrivers
+) -> None:
     devices = [_device(f"socket://127.0.0.1:91{n:02d}") for n in range(3)]
 
     async def first_life() -> dict[str, tuple[int, int | None]]:
@@ -127,9 +113,9 @@ def test_restart_adopts_and_keeps_ports(settings: ManagerSettings, get_ppd: GetP
     asyncio.run(second_life(before))
 
 
-def test_taken_port_moves_the_queue(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+def test_taken_port_moves_the_queue(settings: ManagerSettings, drivers: DatabaseDrivers) -> None:
     async def scenario() -> None:
-        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        manager = Manager(settings, drivers)
         await manager.start()
         with socket.socket() as squatter:
             # bound but not listening: the chooser sees a free port, the bind then fails,
@@ -144,9 +130,11 @@ def test_taken_port_moves_the_queue(settings: ManagerSettings, get_ppd: GetPpd) 
     asyncio.run(scenario())
 
 
-def test_killed_queue_comes_back_on_its_port(settings: ManagerSettings, get_ppd: GetPpd) -> None:
+def test_killed_queue_comes_back_on_its_port(
+    settings: ManagerSettings, drivers: DatabaseDrivers
+) -> None:
     async def scenario() -> None:
-        manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+        manager = Manager(settings, drivers)
         await manager.start()
         await manager.sync([_device("socket://127.0.0.1:9101")], {"socket"})
         [before] = manager.printers()
@@ -165,7 +153,7 @@ def test_killed_queue_comes_back_on_its_port(settings: ManagerSettings, get_ppd:
 
 
 def test_kept_document_is_resubmitted_when_the_queue_runs(
-    settings: ManagerSettings, get_ppd: GetPpd, tmp_path: Path
+    settings: ManagerSettings, drivers: DatabaseDrivers
 ) -> None:
     with TcpSink() as sink:
         # what ippprint leaves behind when the backend asked for a retry
@@ -188,7 +176,7 @@ def test_kept_document_is_resubmitted_when_the_queue_runs(
         assert {a.name for a in kept.attributes} == {"copies", "media", "print-quality"}
 
         async def scenario() -> None:
-            manager = Manager(settings, OnePpd(get_ppd("lj2100-pxlmono")))
+            manager = Manager(settings, drivers)
             await manager.start()
             await manager.sync([_device(sink.uri)], {"socket"})
             [printer] = manager.printers()

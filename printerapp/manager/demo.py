@@ -1,0 +1,99 @@
+"""``printerapp server --demo``: a simulated network printer to try things with.
+
+A TCP listener on 127.0.0.1 plays an HP LaserJet 2100 that speaks raw
+port-9100 (``_pdl-datastream._tcp``), announced over mDNS on loopback only.
+Detection finds it like any legacy network printer, the driver database
+gives it the foomatic PCL XL driver, and a queue appears; every job the
+queue prints is saved under ``<state>/demo/`` as ``job-N.prn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import socket
+from pathlib import Path
+
+from zeroconf import IPVersion, ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
+
+__all__ = ["DEMO_MODEL", "DemoPrinter"]
+
+log = logging.getLogger(__name__)
+
+#: what a real LaserJet 2100 reports in its device ID (foomatic's IDs come from real devices)
+DEMO_MAKE, DEMO_MODEL = "Hewlett-Packard", "HP LaserJet 2100 Series"
+SERVICE_TYPE = "_pdl-datastream._tcp.local."
+#: the most bytes one demo job may write (a real printer has no disk at all)
+MAX_JOB_BYTES = 64 << 20
+
+
+class DemoPrinter:
+    """A raw-socket printer on loopback, announced with python-zeroconf."""
+
+    def __init__(self, out_dir: Path, name: str = "HP LaserJet 2100 (demo)") -> None:
+        self.out_dir = out_dir
+        self.name = name
+        self.port = 0
+        self.jobs: list[Path] = []
+        self._server: asyncio.Server | None = None
+        self._zc: AsyncZeroconf | None = None
+        self._info: ServiceInfo | None = None
+        self._counter = itertools.count(1)
+
+    async def start(self) -> None:
+        """Listen on a free loopback port and announce the printer."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._server = await asyncio.start_server(self._job, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._info = ServiceInfo(
+            SERVICE_TYPE,
+            f"{self.name}.{SERVICE_TYPE}",
+            addresses=[socket.inet_aton("127.0.0.1")],
+            port=self.port,
+            properties={
+                "txtvers": "1",
+                "ty": DEMO_MODEL,
+                "product": f"({DEMO_MODEL})",
+                "usb_MFG": DEMO_MAKE,
+                "usb_MDL": DEMO_MODEL,
+                "usb_CMD": "PJL,PCLXL,PCL",
+                "note": "printerapp demo",
+            },
+        )
+        self._zc = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+        # the call returns a task that finishes once the name is probed and announced
+        await (await self._zc.async_register_service(self._info))
+        log.info(
+            "demo printer %r on 127.0.0.1:%d; jobs go to %s", self.name, self.port, self.out_dir
+        )
+
+    async def _job(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        path = self.out_dir / f"job-{next(self._counter)}.prn"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await reader.read(1 << 16):
+                size += len(chunk)
+                if size > MAX_JOB_BYTES:
+                    log.warning("demo printer: job %s too large; cut", path.name)
+                    break
+                out.write(chunk)
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        self.jobs.append(path)
+        log.info("demo printer: received %s (%d bytes)", path.name, size)
+
+    async def stop(self) -> None:
+        """Withdraw the announcement and close the listener."""
+        if self._zc is not None and self._info is not None:
+            # wait for the goodbye packets, or closing would cancel them
+            await (await self._zc.async_unregister_service(self._info))
+            await self._zc.async_close()
+        self._zc = self._info = None
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None

@@ -1,0 +1,184 @@
+"""``printerapp server`` end to end: an mDNS printer appears, gets a queue, prints, goes.
+
+The daemon is the real program in a subprocess with a test configuration;
+the printer is a TCP sink announced with python-zeroconf on loopback; the
+queue is the real ippeveprinter, checked with the real ipptool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
+
+from printerapp.manager.procfs import pid_listens_on
+from tests.support.server import Daemon, Printer, kill_queues, queue_processes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
+
+TESTPAGE = "/usr/share/cups/data/default-testpage.pdf"
+READY_S = 2.0
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    d = Daemon(tmp_path)
+    try:
+        yield d
+    finally:
+        d.stop()
+        kill_queues(d.state)  # never leave a queue behind, even on failure
+
+
+def _ipp_announced(port: int) -> bool:
+    found: list[int] = []
+    zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+
+    def seen(zeroconf: Zeroconf, service_type: str, name: str, state_change: Any) -> None:
+        if state_change is ServiceStateChange.Added:
+            info = zeroconf.get_service_info(service_type, name, timeout=2000)
+            if info is not None:
+                found.append(info.port or 0)
+
+    browser = ServiceBrowser(zc, "_ipp._tcp.local.", handlers=[seen])
+    try:
+        deadline = time.monotonic() + 5
+        while port not in found and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        browser.cancel()
+        zc.close()
+    return port in found
+
+
+def _ipptool(uri: str, test: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["ipptool", "-T", "60", *extra, uri, f"/usr/share/cups/ipptool/{test}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: Path) -> None:
+    daemon.start()
+    with Printer(tmp_path / "jobs") as printer:
+        announced = time.monotonic()
+        daemon.wait(daemon.running, READY_S, "a running queue after the announcement")
+        [queue] = daemon.running()
+        assert 8000 <= queue["port"] <= 9000
+        assert queue["device_uri"].startswith("dnssd://")
+        assert time.monotonic() - announced <= READY_S
+        attrs = _ipptool(queue["uri"], "get-printer-attributes.test")
+        assert attrs.returncode == 0, attrs.stdout + attrs.stderr
+        assert _ipp_announced(queue["port"])
+
+        job = _ipptool(queue["uri"], "print-job.test", "-f", TESTPAGE)
+        assert job.returncode == 0, job.stdout + job.stderr
+        daemon.wait(lambda: printer.demo.jobs, 90, "the job at the printer")
+        data = printer.demo.jobs[0].read_bytes()
+        assert data.startswith(b"\x1b%-12345X@PJL")
+        assert b") HP-PCL XL" in data
+
+        printer.withdraw()
+        daemon.wait(lambda: not daemon.printers(), 10, "the queue to go away")
+        assert not pid_listens_on(queue["pid"], queue["port"])
+
+
+def test_crashes_of_queue_and_daemon(daemon: Daemon, tmp_path: Path) -> None:
+    daemon.start()
+    with Printer(tmp_path / "jobs"):
+        daemon.wait(daemon.running, 5, "a running queue")
+        [before] = daemon.running()
+
+        os.kill(before["pid"], signal.SIGKILL)
+        daemon.wait(
+            lambda: [p["pid"] for p in daemon.running()] not in ([], [before["pid"]]),
+            READY_S,
+            "the queue restarted",
+        )
+        [restarted] = daemon.running()
+        assert restarted["port"] == before["port"]
+
+        daemon.stop(signal.SIGKILL)  # the daemon dies; its queue lives on
+        assert pid_listens_on(restarted["pid"], restarted["port"])
+        daemon.start()
+        daemon.wait(daemon.running, 10, "the queue after the daemon restart")
+        [after] = daemon.running()
+        assert after["port"] == restarted["port"]
+        assert after["pid"] == restarted["pid"]  # adopted, not replaced
+        assert queue_processes(daemon.state) == [after["pid"]]  # no duplicate, no orphan
+
+        daemon.stop()  # SIGTERM: every queue stops cleanly
+        assert queue_processes(daemon.state) == []
+        state = json.loads((daemon.state / "state.json").read_text())
+        assert [q["port"] for q in state["queues"]] == [after["port"]]
+        assert state["running"] == []
+
+
+def test_hostile_names_leave_the_good_printer_served(daemon: Daemon, tmp_path: Path) -> None:
+    hostile = [
+        "$(reboot)",
+        "`id`; rm -rf /",
+        "../../../../etc/passwd",
+        "..",
+        "a" * 63,
+        "name\twith\ttabs",
+        "quote\"and'apostrophe",
+        "semi;colon;MFG:evil;",
+        "%2e%2e%2f",
+        "Ünïcödé ☃ printer",
+        "back\\slash",
+        "-rf",
+        "<script>alert(1)</script>",
+        "new\nline",
+        "null\x00byte",
+        "|pipe|",
+        "&& echo pwned",
+        "*glob*?",
+        "~root",
+        "ESC\x1b[31mred",
+    ]
+    daemon.start()
+    zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+    infos = []
+    try:
+        for n, name in enumerate(hostile):
+            # python-zeroconf refuses control characters in instance names; the TXT keeps them
+            clean = re.sub(r"[\x00-\x1f\x7f.]", "_", name)[:60]
+            info = ServiceInfo(
+                "_pdl-datastream._tcp.local.",
+                f"{clean}._pdl-datastream._tcp.local.",
+                addresses=[socket.inet_aton("127.0.0.1")],
+                port=9 + n,
+                properties={"ty": name, "usb_MFG": name, "usb_MDL": name[::-1], "note": name},
+            )
+            zc.register_service(info, allow_name_change=True)
+            infos.append(info)
+        with Printer(tmp_path / "jobs"):
+            daemon.wait(
+                lambda: any(p["make_and_model"].startswith("HP") for p in daemon.running()),
+                10,
+                "the good printer's queue",
+            )
+            time.sleep(2)  # let every hostile announcement reach the daemon
+            assert daemon.proc is not None
+            assert daemon.proc.poll() is None
+            for entry in (daemon.state / "ppd").iterdir():
+                assert entry.resolve().parent == (daemon.state / "ppd").resolve()
+            unsupported = daemon.api("/api/unsupported")["unsupported"]
+            assert unsupported, "the hostile devices are recorded as unsupported"
+    finally:
+        for info in infos:
+            zc.unregister_service(info)
+        zc.close()

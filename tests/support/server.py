@@ -1,0 +1,127 @@
+"""A real ``printerapp server`` in a subprocess, and announced demo printers.
+
+Shared by the end-to-end tests and the queue benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from printerapp.manager.demo import DemoPrinter
+from printerapp.manager.procfs import cmdline
+
+__all__ = ["Daemon", "Printer", "free_port", "kill_queues", "queue_processes"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Daemon:
+    """A ``printerapp server`` subprocess and its control API."""
+
+    def __init__(self, tmp: Path, extra_config: str = "") -> None:
+        self.state = tmp / "state"
+        self.control = free_port()
+        backends = tmp / "backends"
+        backends.mkdir(exist_ok=True)
+        self.config = tmp / "printerapp.toml"
+        self.config.write_text(
+            f'[server]\nstate_dir = "{self.state}"\ncontrol = "127.0.0.1:{self.control}"\n'
+            'log_level = "DEBUG"\n'
+            f'[detection]\nbackend_dir = "{backends}"\nudev = false\n'
+            'mdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n' + extra_config
+        )
+        self.log = tmp / "daemon.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "printerapp", "server", "--config", str(self.config)],
+                stdout=log,
+                stderr=log,
+            )
+        self.wait(lambda: self.api("/api/health") is not None, 20, "control API")
+
+    def api(self, path: str) -> Any:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.control}{path}", timeout=5) as r:
+                return json.load(r)
+        except OSError:
+            return None
+
+    def printers(self) -> list[dict[str, Any]]:
+        answer = self.api("/api/printers")
+        return [] if answer is None else list(answer["printers"])
+
+    def wait(self, condition: Callable[[], object], seconds: float, what: str) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            assert self.proc is None or self.proc.poll() is None, self.log.read_text()[-3000:]
+            time.sleep(0.02)
+        raise AssertionError(f"{what}: not within {seconds} s\n{self.log.read_text()[-3000:]}")
+
+    def running(self) -> list[dict[str, Any]]:
+        return [p for p in self.printers() if p["state"] == "running"]
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+
+def queue_processes(state: Path) -> list[int]:
+    spool = str(state / "spool")
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and any(a.startswith(spool) for a in cmdline(int(p.name)))
+    ]
+
+
+def kill_queues(state: Path) -> None:
+    """Kill every queue process serving *state* (cleanup after a failure)."""
+    for pid in queue_processes(state):
+        os.kill(pid, signal.SIGKILL)
+
+
+class Printer:
+    """The announced demo printer, run on its own event loop thread."""
+
+    def __init__(self, out: Path, name: str = "HP LaserJet 2100 (demo)") -> None:
+        self.loop = asyncio.new_event_loop()
+        self.demo = DemoPrinter(out, name)
+        self._thread: Any = None
+
+    def __enter__(self) -> Printer:
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.demo.start(), self.loop).result(10)
+        return self
+
+    def withdraw(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.demo.stop(), self.loop).result(10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.withdraw()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.close()
