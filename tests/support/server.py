@@ -38,7 +38,7 @@ class Daemon:
         self.state = tmp / "state"
         self.control = free_port()
         backends = tmp / "backends"
-        backends.mkdir(exist_ok=True)
+        backends.mkdir(parents=True, exist_ok=True)
         self.config = tmp / "printerapp.toml"
         self.config.write_text(
             f'[server]\nstate_dir = "{self.state}"\ncontrol = "127.0.0.1:{self.control}"\n'
@@ -106,9 +106,11 @@ def kill_queues(state: Path) -> None:
 class Printer:
     """The announced demo printer, run on its own event loop thread."""
 
-    def __init__(self, out: Path, name: str = "HP LaserJet 2100 (demo)") -> None:
+    def __init__(
+        self, out: Path, name: str = "HP LaserJet 2100 (demo)", probe: bool = True
+    ) -> None:
         self.loop = asyncio.new_event_loop()
-        self.demo = DemoPrinter(out, name)
+        self.demo = DemoPrinter(out, name, probe=probe)
         self._thread: Any = None
 
     def __enter__(self) -> Printer:
