@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# Set up everything and run the main job on a sample: show the filter chain
-# CUPS would run for the CUPS test page on an HP LaserJet 2100 (foomatic
-# pxlmono PPD), then print it through `printerapp ippprint` to a file: device.
+# Set up everything and run the main job: `printerapp server --demo`.
+#
+# The server turns every printer it detects into an IPP Everywhere queue.
+# --demo adds a simulated HP LaserJet 2100 (a raw port-9100 printer on
+# 127.0.0.1, announced over mDNS on loopback), so a queue appears even on a
+# machine without printers.  Print to it from another terminal:
+#   .venv/bin/printerapp printers
+#   ipptool -tv -f /usr/share/cups/data/default-testpage.pdf \
+#       ipp://localhost:PORT/ipp/print /usr/share/cups/ipptool/print-job.test
+# The demo printer's jobs land in the state directory's demo/ folder.
+# Stop with Ctrl-C: every queue stops cleanly.  Extra arguments go to the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/printerapp-demo.XXXXXX")
-driver=/usr/lib/cups/driver/foomatic-db-compressed-ppds
-"$driver" cat "foomatic-db-compressed-ppds:0/ppd/foomatic-ppd/HP-LaserJet_2100-pxlmono.ppd" \
-  > "$work/lj2100.ppd"
-sample=/usr/share/cups/data/default-testpage.pdf
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-echo "== printerapp filters --ppd lj2100.ppd $sample"
-printerapp filters --ppd "$work/lj2100.ppd" "$sample"
+# ippeveprinter needs DNS-SD: the system's avahi-daemon, which needs the system bus.
+# A desktop or server runs both already; a bare container does not.
+if ! avahi-daemon --check 2>/dev/null; then
+  echo "run-main: starting the system D-Bus and avahi-daemon"
+  if [ ! -S /run/dbus/system_bus_socket ]; then
+    as_root mkdir -p /run/dbus
+    as_root dbus-daemon --system --fork
+  fi
+  as_root avahi-daemon --daemonize --no-drop-root --no-chroot
+fi
 
-echo "== printerapp ippprint (as ippeveprinter runs it) -> file:$work/out.prn"
-PPD="$work/lj2100.ppd" CONTENT_TYPE=application/octet-stream \
-  DEVICE_URI="file://$work/out.prn" IPP_JOB_ID=1 IPP_JOB_NAME=demo \
-  IPP_JOB_ORIGINATING_USER_NAME="$(id -un)" IPP_MEDIA=iso_a4_210x297mm \
-  printerapp ippprint "$sample"
-
-bytes=$(stat -c %s "$work/out.prn")
-echo "== wrote $bytes bytes; the printer would receive:"
-head -c 64 "$work/out.prn" | tr -c '[:print:]' '.'; echo
-echo "(output kept in $work)"
+state="${PRINTERAPP_STATE_DIR:-$PWD/.state}"
+mkdir -p "$state"
+echo "run-main: state in $state; Ctrl-C stops the server"
+PRINTERAPP_STATE_DIR="$state" exec printerapp --log-level INFO server --demo "$@"
