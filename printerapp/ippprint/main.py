@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from printerapp.cupsdirs import CupsDirs
-from printerapp.errors import BackendError, PrinterAppError
+from printerapp.errors import BackendError, PrinterAppError, UnknownTypeError
 from printerapp.ippprint.backend import KEEP_DOCUMENT, sanitize_uri
 from printerapp.ippprint.options import job_options
 from printerapp.ippprint.pipeline import JobRun, run_job
@@ -39,6 +39,8 @@ __all__ = ["add_arguments", "keep_for_retry", "main", "printer_name", "run", "ru
 
 RETRY_DIR_ENV = "PRINTERAPP_RETRY_DIR"
 CACHE_DIR_ENV = "PRINTERAPP_CACHE_DIR"
+#: comma-separated document formats this installation prints (snap: ./configure --formats)
+FORMATS_ENV = "PRINTERAPP_FORMATS"
 DEFAULT_PRINTER = "printerapp"
 _QUEUE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -109,6 +111,11 @@ def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: 
         printer=printer,
         cache_dir=Path(cache) if cache else None,
     )
+    allowed = [f.strip() for f in env.get(FORMATS_ENV, "").split(",") if f.strip()]
+    if allowed and plan.source_type not in allowed:
+        raise UnknownTypeError(
+            f"{plan.source_type} is not printed here (only {', '.join(allowed)})"
+        )
     chain = " | ".join(plan.programs) or "no filter"
     _say(status, f"INFO: Printing {plan.source_type} with {chain}")
     job = JobRun(
@@ -121,7 +128,10 @@ def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: 
         dirs=dirs,
         lang=_lang(env),
     )
-    run_job(job, plan, allow_insecure=insecure_allowed(env), status=status, stdout_fd=stdout_fd)
+    from printerapp.power.hook import powered  # switches a plug on; free without $PRINTERAPP_PLUG
+
+    with powered(env, printer, job.device_uri, opts.job_id, lambda line: _say(status, line)):
+        run_job(job, plan, allow_insecure=insecure_allowed(env), status=status, stdout_fd=stdout_fd)
 
 
 def run_document(

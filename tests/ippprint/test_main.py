@@ -39,3 +39,23 @@ def test_missing_document_is_one_error_line(tmp_path: Path) -> None:
     assert status.getvalue().decode().splitlines() == [
         f"ERROR: document {tmp_path / 'gone.pdf'} does not exist"
     ]
+
+
+def test_formats_outside_the_installation_list_are_refused(tmp_path: Path) -> None:
+    # a PWG-raster-only installation (snap ./configure --formats=pwg) gets a PDF
+    doc = tmp_path / "1-doc.pdf"
+    doc.write_bytes(Path("/usr/share/cups/data/default-testpage.pdf").read_bytes())
+    out = tmp_path / "out.prn"
+    env = {
+        "CONTENT_TYPE": "application/pdf",
+        "PRINTERAPP_FORMATS": "image/pwg-raster,image/urf",
+        "DEVICE_URI": f"file://{out}",
+        "PRINTERAPP_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    status = io.BytesIO()
+    assert run_document(doc, env, status=status) == 1
+    lines = status.getvalue().decode().splitlines()
+    assert lines == [
+        "ERROR: application/pdf is not printed here (only image/pwg-raster, image/urf)"
+    ]
+    assert not out.exists()
