@@ -1,0 +1,176 @@
+"""The dashboard in a real browser: headless Debian Chromium driven by Playwright.
+
+A real manager runs one printer (the HP LaserJet 2100 pxlmono PPD, printing
+to a TCP sink) whose plug is a Shelly simulator speaking real HTTP.  The test
+loads the page, watches a plug change arrive live over ``/api/events``, clicks
+"Power off" (the simulator switches), prints a test page (it reaches the
+sink), switches the plug on again and keeps a screenshot in
+``test-artifacts/dashboard.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from printerapp.detection.records import Device
+from printerapp.manager.control import control_app
+from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.manager.ports import PortRange
+from printerapp.manager.system import Manager, ManagerSettings
+from printerapp.power import controller as controller_module
+from printerapp.power.controller import PlugController
+from printerapp.power.energy import EnergyLog
+from printerapp.power.idle import IdleMachine
+from printerapp.power.plug import PlugSpec, create_plug
+from printerapp.web import events
+from printerapp.web.app import add_dashboard, ranker_for
+from printerapp.web.power import ControllerPower
+from tests.support.cupsd import free_port
+from tests.support.plugsim.shelly_sim import ShellySim
+from tests.support.sink import TcpSink
+from tests.web.conftest import PXLMONO
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path(os.environ.get("PRINTERAPP_CHROMIUM", "/usr/bin/chromium"))
+#: one browser step (page load, a click and its redirect, a live update)
+STEP_MS = 20_000
+#: the idle countdown of a 600 s delay, as the page shows it
+_COUNTDOWN = re.compile(r"^(9|10):\d\d$")
+
+
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read the plug and publish changes often, so live updates show within a second."""
+    monkeypatch.setattr(controller_module, "STATE_POLL_S", 0.2)
+    monkeypatch.setattr(controller_module, "MAX_SLEEP_S", 0.2)
+    monkeypatch.setattr(events, "WATCH_S", 0.1)
+
+
+def _history(path: Path, now: float) -> tuple[EnergyLog, float]:
+    """An energy log with a month of daily use; return it and the plug's counter now."""
+    log = EnergyLog(path)
+    counter = 5000.0
+    for back in range(29, 0, -1):
+        start = now - back * 86400
+        log.record("desk", start, 3.0, counter)
+        counter += 40 + (back * 37) % 90  # a different figure every day
+        log.record("desk", start + 8 * 3600, 40.0, counter)
+    return log, counter
+
+
+@contextlib.asynccontextmanager
+async def _server(
+    tmp_path: Path, db: DatabaseDrivers, sink: TcpSink, shelly: ShellySim, energy: EnergyLog
+) -> AsyncIterator[tuple[str, PlugController]]:
+    manager = Manager(ManagerSettings(tmp_path / "state", ports=PortRange(18260, 18299)), db)
+    await manager.start()
+    device = Device(sink.uri, "HP LaserJet 2100")
+    await manager.add_manual(device, ppd_name=PXLMONO, name="Office")
+    spec = PlugSpec("desk", "shelly", "127.0.0.1", shelly.port, (("gen", "2"),))
+    ctl = PlugController(create_plug(spec), IdleMachine(delay=600.0), energy)
+    ctl_task = asyncio.create_task(ctl.run())
+    app = control_app(manager, lambda: [device])
+    add_dashboard(
+        app,
+        manager,
+        bind_host="127.0.0.1",
+        state_dir=tmp_path / "state",
+        power=ControllerPower({"Office": ctl}, energy),
+        ranker=ranker_for(db.index),
+    )
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}/", ctl
+    finally:
+        await runner.cleanup()
+        ctl_task.cancel()
+        await asyncio.gather(ctl_task, return_exceptions=True)
+        await ctl.plug.close()
+        await manager.shutdown()
+
+
+async def _until(check: Callable[[], bool], what: str, limit: float = 20.0) -> None:
+    deadline = time.monotonic() + limit
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.usefixtures("quick")
+@pytest.mark.timeout(180)
+def test_dashboard_in_chromium(tmp_path: Path, drivers: DatabaseDrivers) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (Debian package chromium)")
+    energy, counter = _history(tmp_path / "energy.sqlite3", time.time())
+    with (
+        ShellySim(gen=2, power_w=42.0, energy_wh=counter, is_on=True) as shelly,
+        TcpSink() as sink,
+    ):
+        asyncio.run(_browse(tmp_path, drivers, sink, shelly, energy))
+    energy.close()
+
+
+async def _browse(
+    tmp_path: Path, db: DatabaseDrivers, sink: TcpSink, shelly: ShellySim, energy: EnergyLog
+) -> None:
+    expect = playwright_api.expect
+    async with (
+        _server(tmp_path, db, sink, shelly, energy) as (url, _ctl),
+        playwright_api.async_playwright() as pw,
+    ):
+        browser = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1100, "height": 900})
+            page.set_default_timeout(STEP_MS)
+            # 1. the page shows the printer, connected live, with its plug and countdown
+            await page.goto(url)
+            row = page.locator("#printers tbody tr")
+            await expect(row).to_have_count(1)
+            await expect(row.locator("td.name")).to_contain_text("Office")
+            await expect(page.locator("#live")).to_have_text("live")
+            await expect(row.locator("td.plug")).to_have_text("desk: on")
+            await expect(row.locator("td.countdown")).to_have_text(_COUNTDOWN)
+            # 2. a change made elsewhere (someone presses the plug) arrives without a reload
+            shelly.is_on = False
+            await expect(row.locator("td.plug")).to_have_text("desk: off")
+            shelly.is_on = True
+            await expect(row.locator("td.plug")).to_have_text("desk: on")
+            # 3. "Power off": the simulator switches
+            await row.get_by_role("button", name="Power off").click()
+            await expect(page.locator("#message")).to_contain_text("plug switched off")
+            await _until(lambda: not shelly.is_on, "the simulator to switch off")
+            await expect(row.locator("td.plug")).to_have_text("desk: off")
+            # 4. "Test page": the job arrives at the sink
+            await row.get_by_role("button", name="Test page").click()
+            await expect(page.locator("#message")).to_contain_text("test page sent to Office")
+            await _until(lambda: bool(sink.jobs), "the test page at the sink", 60)
+            assert b"HP-PCL XL" in sink.jobs[0]
+            # 5. power on again: the countdown to the idle switch-off runs
+            await row.get_by_role("button", name="Power on").click()
+            await _until(lambda: shelly.is_on, "the simulator to switch on")
+            await expect(row.locator("td.countdown")).to_have_text(_COUNTDOWN)
+            await expect(page.locator("figure svg rect.bar")).not_to_have_count(0)
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
