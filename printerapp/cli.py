@@ -18,8 +18,16 @@ __all__ = ["main"]
 #: subcommand -> (module, one-line help).  The module provides
 #: ``add_arguments(parser)`` and ``run(args) -> int``.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "cups-power": ("printerapp.power.cupspower", "switch plugs for the queues of a CUPS server"),
+    "devices": ("printerapp.detection.cli_devices", "list detected printers (--watch to stream)"),
+    "drivers": ("printerapp.ppd.cli_drivers", "rank, list and print PPDs (driver database)"),
+    "add": ("printerapp.manager.cli_clients", "add a printer by hand (running server)"),
+    "delete": ("printerapp.manager.cli_clients", "delete a printer (running server)"),
     "filters": ("printerapp.ippprint.cli_filters", "show the filter chain CUPS would run"),
     "ippprint": ("printerapp.ippprint.main", "run one job: filters, then the backend"),
+    "printers": ("printerapp.manager.cli_clients", "list the queues (running server)"),
+    "server": ("printerapp.manager.cli_server", "run the daemon in the foreground"),
+    "plugs": ("printerapp.power.cli_plugs", "discover, switch and read smart plugs"),
 }
 
 
@@ -37,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one subcommand."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="printerapp", description=__doc__.splitlines()[0])
-    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    parser.add_argument("--log-level", default=None, help="logging level (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Only the chosen subcommand's module is imported: peek at the name first.
     chosen = next((a for a in args_list if a in SUBCOMMANDS), None)
@@ -46,5 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == chosen:
             _load(name).add_arguments(sp)
     args = parser.parse_args(args_list)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s: %(name)s: %(message)s")
+    logging.basicConfig(
+        level=(args.log_level or "WARNING").upper(), format="%(levelname)s: %(name)s: %(message)s"
+    )
     return _load(args.command).run(args)

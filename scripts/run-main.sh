@@ -25,7 +25,10 @@ if ! avahi-daemon --check 2>/dev/null; then
     as_root mkdir -p /run/dbus
     as_root dbus-daemon --system --fork
   fi
-  as_root avahi-daemon --daemonize --no-drop-root --no-chroot
+  if ! as_root avahi-daemon --daemonize --no-drop-root --no-chroot; then
+    echo "run-main: avahi-daemon did not start; ippeveprinter needs DNS-SD (run avahi-daemon -f CONF by hand to see why)" >&2
+    exit 1
+  fi
 fi
 
 state="${PRINTERAPP_STATE_DIR:-$PWD/.state}"

@@ -8,7 +8,8 @@ DEB_PACKAGES=(
   cups-daemon cups-client cups-ipp-utils cups-filters cups-filters-core-drivers
   ghostscript foomatic-db-compressed-ppds printer-driver-gutenprint
   avahi-daemon avahi-utils dbus iproute2 util-linux poppler-utils
-  python3-venv
+  python3-venv udev libudev1 nodejs
+  chromium strace
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -29,6 +30,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[${EXTRAS:-test}]"
+# The Kasa plug simulator the power tests start (npm package, kept in the venv).
+# Some nodejs builds bundle npm and conflict with Debian's npm: add it only if missing.
+if ! command -v npm >/dev/null; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+fi
+if [ ! -d .venv/node/node_modules/tplink-smarthome-simulator ]; then
+  npm install --prefix .venv/node --no-audit --no-fund --no-save tplink-smarthome-simulator@5
+fi
 # An editable install is not byte-compiled, and each job starts a fresh
 # interpreter: compile now so no job pays for it (stale files are ignored).
 .venv/bin/python -m compileall -q printerapp

@@ -11,17 +11,28 @@ from printerapp.config import load_config
 from printerapp.errors import PrinterAppError
 from printerapp.manager.client import ControlClient
 from printerapp.manager.settings import parse_address, server_settings
+from printerapp.web.security import TOKEN_FILE
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "client_for", "run"]
+
+
+def client_for(server: str | None, config: Path | None) -> ControlClient:
+    """Return a client of the server at *server* (HOST:PORT) or of the configured one."""
+    settings = server_settings(load_config(config))
+    host, port = settings.control_host, settings.control_port
+    if server:
+        host, port = parse_address(server, "--server")
+    # the server creates this 0600 file when it listens beyond loopback
+    token_file = settings.manager.state_dir / TOKEN_FILE
+    try:
+        token = token_file.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        token = ""
+    return ControlClient(host, port, token)
 
 
 def _client(args: argparse.Namespace) -> ControlClient:
-    if args.server:
-        host, port = parse_address(args.server, "--server")
-    else:
-        settings = server_settings(load_config(args.config))
-        host, port = settings.control_host, settings.control_port
-    return ControlClient(host, port)
+    return client_for(args.server, args.config)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

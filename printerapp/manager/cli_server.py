@@ -29,8 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def _serve(args: argparse.Namespace) -> None:
     from printerapp.detection.config import DetectionConfig
     from printerapp.manager.daemon import Server, install_signal_handlers
-    from printerapp.manager.drivers import WorkerDrivers
+    from printerapp.manager.drivers import IdleIndexRanker, WorkerDrivers
     from printerapp.manager.settings import server_settings
+    from printerapp.power.energy import DB_NAME as ENERGY_DB
+    from printerapp.power.energy import EnergyLog
+    from printerapp.power.serverpower import ServerPower
+    from printerapp.power.settings import power_settings
 
     config = load_config(args.config)
     settings = server_settings(config)
@@ -40,9 +44,20 @@ async def _serve(args: argparse.Namespace) -> None:
     drivers = WorkerDrivers(settings.manager.state_dir, config.path)
     # build or refresh the index cache now, so the first hot-plug finds it warm
     await asyncio.to_thread(drivers.warm)
-    server = Server(settings, detection, drivers, demo=args.demo)
+    ranker = IdleIndexRanker(settings.manager.state_dir, config.path)
+    server = Server(settings, detection, drivers, demo=args.demo, ranker=ranker)
+    energy = None
+    if power_settings(config).printers:
+        energy = EnergyLog(settings.manager.state_dir / ENERGY_DB)
+        server.use_plugs(
+            ServerPower(config, energy, server.manager, settings.manager.state_dir), energy
+        )
     install_signal_handlers(server)
-    await server.run()
+    try:
+        await server.run()
+    finally:
+        if energy is not None:
+            energy.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,9 +25,11 @@ class ControlError(PrinterAppError):
 class ControlClient:
     """Requests to ``http://HOST:PORT/api/...``."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, token: str = "") -> None:
         shown = f"[{host}]" if ":" in host else host
         self.base = f"http://{shown}:{port}"
+        #: needed when the server listens beyond loopback (see printerapp.web.security)
+        self.token = token
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Send one request and return the decoded JSON answer (None for 204)."""
@@ -35,6 +37,8 @@ class ControlClient:
         req = urllib.request.Request(f"{self.base}{path}", data=data, method=method)  # noqa: S310 - our own http:// URL
         if data is not None:
             req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310
                 raw = resp.read()

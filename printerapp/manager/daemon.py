@@ -26,6 +26,11 @@ from printerapp.manager.drivers import Drivers
 from printerapp.manager.resubmit import RETRY_INTERVAL
 from printerapp.manager.settings import ServerSettings
 from printerapp.manager.system import Manager
+from printerapp.power.energy import EnergyLog
+from printerapp.power.serverpower import LiveControllers, ServerPower
+from printerapp.web.app import add_dashboard, dashboard_url
+from printerapp.web.power import ControllerPower, NoPower, PowerControl
+from printerapp.web.view import Ranker
 
 __all__ = ["Server"]
 
@@ -43,9 +48,14 @@ class Server:
     detection: DetectionConfig
     drivers: Drivers
     demo: bool = False
+    #: the dashboard's driver ranking (None: the add form offers no ranked drivers)
+    ranker: Ranker | None = None
+    #: the plugs of the printers (None: no [power.printers.*] in the configuration)
+    plugs: ServerPower | None = None
 
     def __post_init__(self) -> None:
         self.manager = Manager(self.settings.manager, self.drivers)
+        self.power: PowerControl = NoPower()
         self.own = OwnQueues()
         self.detector = Detector(self.detection, own=self.own)
         self._stop = asyncio.Event()
@@ -80,16 +90,35 @@ class Server:
             await asyncio.sleep(RETRY_INTERVAL)
             await self.manager.resubmit_kept()
 
+    def _plug_tasks(self) -> list[asyncio.Task[None]]:
+        if self.plugs is None:
+            return []
+        return [asyncio.create_task(self.plugs.run(self._stop), name="plugs")]
+
     async def _control(self) -> web.AppRunner:
         app = control_app(self.manager, lambda: sorted(self.detector.devices.devices, key=str))
+        host, port = self.settings.control_host, self.settings.control_port
+        add_dashboard(
+            app,
+            self.manager,
+            bind_host=host,
+            state_dir=self.settings.manager.state_dir,
+            power=self.power,
+            ranker=self.ranker,
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        host, port = self.settings.control_host, self.settings.control_port
         await web.TCPSite(runner, host, port).start()
-        shown = f"[{host}]" if ":" in host else host
-        self.control_url = f"http://{shown}:{port}/"
+        self.control_url = dashboard_url(host, port)
+        log.info("dashboard: %s", self.control_url)
         log.info("control API: %sapi/printers", self.control_url)
         return runner
+
+    def use_plugs(self, plugs: ServerPower, energy: EnergyLog | None) -> None:
+        """Give the printers named in ``[power.printers]`` their plugs."""
+        self.plugs = plugs
+        self.manager.queue_env = plugs.queue_env
+        self.power = ControllerPower(LiveControllers(plugs), energy)
 
     async def run(self) -> None:
         """Serve until stop(); then stop every queue and save the state."""
@@ -104,6 +133,7 @@ class Server:
             await self.detector.start()
             tasks = [
                 asyncio.create_task(self._consume(), name="device changes"),
+                *self._plug_tasks(),
                 asyncio.create_task(self._confirm(), name="confirm adopted queues"),
                 asyncio.create_task(self._retry_loop(), name="resubmit kept jobs"),
             ]

@@ -11,34 +11,40 @@ the index's memory is not held between hot-plugs (see driver_worker).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from printerapp.config import Config
+from printerapp.config import Config, load_config
 from printerapp.cupsdirs import CupsDirs
 from printerapp.detection.records import Device
 from printerapp.errors import DriverError
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes, write_atomic
-from printerapp.ppd.rank import DeviceQuery, choose
+from printerapp.ppd.rank import Choice, DeviceQuery, choose, rank
 from printerapp.ppd.settings import DriversConfig, drivers_config
 
 __all__ = [
+    "INDEX_IDLE_S",
     "WORKER_TIMEOUT_S",
     "DatabaseDrivers",
     "DriverPick",
     "Drivers",
+    "IdleIndexRanker",
     "WorkerDrivers",
 ]
 
 log = logging.getLogger(__name__)
 
+#: the dashboard's ranking keeps the index this long after its last use
+INDEX_IDLE_S = 120.0
 #: a worker builds a cold index in ~1 s and runs one driver program's cat (30 s at most)
 WORKER_TIMEOUT_S = 90.0
 
@@ -193,3 +199,34 @@ class WorkerDrivers:
             prefetched.replace(dest)
             return
         self._ask({"op": "install", "name": ppd_name, "dest": str(dest)})
+
+
+class IdleIndexRanker:
+    """Rank drivers for the dashboard, loading the index on demand and dropping it when idle.
+
+    Someone choosing a driver in the "add printer" form asks several
+    questions in a row; between such visits the daemon does not carry the
+    index (see driver_worker).
+    """
+
+    def __init__(self, state_dir: Path, config_file: Path | None = None) -> None:
+        self.state_dir = state_dir
+        self.config_file = config_file
+        self._index: DriverIndex | None = None
+        self._last_use = 0.0
+
+    def __call__(self, query: DeviceQuery, limit: int) -> Choice:
+        """Rank the drivers for *query* (called on the event loop)."""
+        if self._index is None:
+            config = load_config(self.config_file)
+            self._index = DatabaseDrivers.from_config(config, self.state_dir).index
+            asyncio.get_running_loop().call_later(INDEX_IDLE_S, self._drop)
+        self._last_use = time.monotonic()
+        return rank(self._index, query, limit)
+
+    def _drop(self) -> None:
+        idle = time.monotonic() - self._last_use
+        if idle >= INDEX_IDLE_S:
+            self._index = None
+        else:
+            asyncio.get_running_loop().call_later(INDEX_IDLE_S - idle, self._drop)

@@ -21,7 +21,15 @@ __all__ = ["IPPEVEPRINTER", "QueueLaunch", "find_ippprint", "ippeve_argv", "ippe
 
 IPPEVEPRINTER = "ippeveprinter"
 #: passed through from the daemon's environment to every queue
-_INHERITED = ("PATH", "LANG", "LC_ALL", "TZ", "PRINTERAPP_CONFIG", "PRINTERAPP_STATE_DIR")
+_INHERITED = (
+    "PATH",
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "PRINTERAPP_CONFIG",
+    "PRINTERAPP_STATE_DIR",
+    "PRINTERAPP_FORMATS",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +78,7 @@ def ippeve_argv(launch: QueueLaunch) -> list[str]:
     ]
     if launch.location:
         argv += ["-l", launch.location]
+
     return [*argv, launch.name]
 
 

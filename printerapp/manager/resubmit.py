@@ -16,10 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-
 from printerapp.ippprint.options import ORIENTATION, PRINT_QUALITY
 from printerapp.manager import ipp_request as ipp
+from printerapp.manager.ipp_post import IppPostError, post_ipp
 
 __all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "resubmit"]
 
@@ -119,18 +118,8 @@ async def resubmit(job: KeptJob, port: int, host: str = "127.0.0.1") -> bool:
     uri = f"ipp://localhost:{port}/ipp/print"
     header = ipp.print_job_header(uri, job.user, job.job_name, job.content_type, job.attributes)
     try:
-        body = header + job.document.read_bytes()
-        timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(
-                f"http://{host}:{port}/ipp/print",
-                data=body,
-                headers={"Content-Type": "application/ipp"},
-            ) as resp,
-        ):
-            status = ipp.response_status(await resp.read())
-    except (OSError, ValueError, aiohttp.ClientError, TimeoutError) as exc:
+        status = await post_ipp(port, header + job.document.read_bytes(), SEND_TIMEOUT, host)
+    except (OSError, IppPostError) as exc:
         log.warning("%s: resubmission failed: %s", job.document.name, exc)
         return False
     if status >= 0x0100:

@@ -8,6 +8,9 @@ Example::
     hostname = "localhost"              # "localhost" keeps queues on this machine
     control = "127.0.0.1:7631"          # the control API and dashboard
     log_level = "INFO"
+    # formats every queue advertises; default $PRINTERAPP_FORMATS (set by the
+    # snap's ./configure --formats), else what each PPD's filters accept
+    formats = ["image/pwg-raster", "image/urf"]
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -17,6 +20,8 @@ Example::
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,7 +34,16 @@ from printerapp.manager.system import ManagerSettings, PrinterOverride
 __all__ = ["LOG_LEVELS", "ServerSettings", "parse_address", "server_settings"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-_SERVER_KEYS = {"state_dir", "ports", "hostname", "control", "log_level", "ippeveprinter"}
+_SERVER_KEYS = {
+    "state_dir",
+    "ports",
+    "hostname",
+    "control",
+    "log_level",
+    "ippeveprinter",
+    "formats",
+}
+_MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +85,16 @@ def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     return out
 
 
-def server_settings(config: Config) -> ServerSettings:
+def _formats(section: Section, env: Mapping[str, str]) -> tuple[str, ...]:
+    default = tuple(f.strip() for f in env.get("PRINTERAPP_FORMATS", "").split(",") if f.strip())
+    formats = section.strings("formats", default)
+    for fmt in formats:
+        if not _MIME.match(fmt):
+            raise ConfigError(f"{section.source}: server.formats: {fmt!r} is not a MIME type")
+    return formats
+
+
+def server_settings(config: Config, env: Mapping[str, str] | None = None) -> ServerSettings:
     """Return the server's settings; raise ConfigError naming the file and key."""
     server = config.section("server")
     server.reject_unknown(_SERVER_KEYS)
@@ -90,5 +113,6 @@ def server_settings(config: Config) -> ServerSettings:
         hostname=server.string("hostname", "localhost"),
         program=server.string("ippeveprinter", "ippeveprinter"),
         overrides=_overrides(config),
+        formats=_formats(server, os.environ if env is None else env),
     )
     return ServerSettings(manager, host, port, level)

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Collection, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class ManagerSettings:
     #: the per-job command; None: printerapp-ippprint next to this interpreter
     ippprint: Path | None = None
     overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
+    #: the only document formats queues print (empty: whatever the PPD's filters take)
+    formats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ class Manager:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._foreign_ports: set[int] = set()
         self._bg: set[asyncio.Task[object]] = set()
+        #: extra environment per queue (e.g. its plug, from the power layer)
+        self.queue_env: Callable[[QueueRecord], Mapping[str, str]] | None = None
         self._lock = asyncio.Lock()
         root = settings.state_dir
         self.state_file = root / "state.json"
@@ -164,6 +168,11 @@ class Manager:
     def _queue(self, record: QueueRecord) -> QueueProcess:
         launch = self._launch(record)
         extra = {"PRINTER": record.key, "PRINTERAPP_STATE_DIR": str(self.settings.state_dir)}
+        if self.queue_env is not None:
+            extra.update(self.queue_env(record))
+        if self.settings.formats:
+            # ippeveprinter refuses -f next to -P, so the job runner enforces the list
+            extra["PRINTERAPP_FORMATS"] = ",".join(self.settings.formats)
         env = ippeve_env(launch, self.dirs, self.env, extra)
         queue = QueueProcess(launch, env, self.log_dir / f"{record.key}.log", self._changed)
         self.queues[record.key] = queue

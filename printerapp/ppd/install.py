@@ -16,7 +16,7 @@ from pathlib import Path
 
 from printerapp.errors import PPDError
 from printerapp.ppd import programs
-from printerapp.ppd.ppdscan import read_ppd_bytes
+from printerapp.ppd.ppdfile import read_ppd_bytes
 from printerapp.ppd.records import DriverRecord
 
 __all__ = ["MAX_NAME", "install_ppd", "ppd_bytes", "sanitize_name", "write_atomic"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from printerapp.errors import PPDError
 
-__all__ = ["PpdHeader", "PpdLine", "parse_ppd", "read_ppd", "read_ppd_text"]
+__all__ = ["PpdHeader", "PpdLine", "parse_ppd", "read_ppd", "read_ppd_bytes", "read_ppd_text"]
 
 _MAIN_LINE = re.compile(r"\*([^\s:/%][^\s:/]*)(?:[ \t]+([^:/]*?)(?:/([^:]*))?)?[ \t]*:[ \t]*(.*)")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -149,8 +149,8 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def read_ppd_text(path: Path) -> str:
-    """Return the text of the PPD at *path*, plain or gzip-compressed."""
+def read_ppd_bytes(path: Path) -> bytes:
+    """Return the bytes of the PPD at *path*, un-gzipped; raise PPDError when unreadable."""
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_PPD_BYTES + 1)
@@ -163,7 +163,12 @@ def read_ppd_text(path: Path) -> str:
             raise PPDError(f"{path}: corrupt gzip-compressed PPD: {exc}") from exc
     if len(data) > MAX_PPD_BYTES:
         raise PPDError(f"{path}: too large for a PPD file")
-    return _decode(data)
+    return data
+
+
+def read_ppd_text(path: Path) -> str:
+    """Return the text of the PPD at *path*, plain or gzip-compressed."""
+    return _decode(read_ppd_bytes(path))
 
 
 def read_ppd(path: Path) -> PpdHeader:

@@ -17,19 +17,16 @@ a file that declares UTF-8 but is not is refused as broken encoding.
 
 from __future__ import annotations
 
-import gzip
 import re
-import zlib
 from pathlib import Path
 
 from printerapp.errors import PPDError
-from printerapp.ppd.ppdfile import MAX_PPD_BYTES, parse_ppd
+from printerapp.ppd.ppdfile import parse_ppd, read_ppd_bytes
 from printerapp.ppd.records import DEVICE_ID_MAX, MAKE_AND_MODEL_MAX, DriverRecord
 
 __all__ = [
     "decode_ppd",
     "normalize_make_and_model",
-    "read_ppd_bytes",
     "record_from_ppd_text",
     "scan_ppd_file",
 ]
@@ -68,23 +65,6 @@ def decode_ppd(data: bytes, path: str) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise PPDError(f"{path}: broken {encoding} encoding at byte {exc.start}") from exc
-
-
-def read_ppd_bytes(path: Path) -> bytes:
-    """Return the bytes of the PPD at *path*, un-gzipped; raise PPDError when unreadable."""
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_PPD_BYTES + 1)
-    except OSError as exc:
-        raise PPDError(f"{path}: cannot read PPD: {exc.strerror or exc}") from exc
-    if data.startswith(b"\x1f\x8b"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise PPDError(f"{path}: corrupt gzip-compressed PPD: {exc}") from exc
-    if len(data) > MAX_PPD_BYTES:
-        raise PPDError(f"{path}: too large for a PPD file")
-    return data
 
 
 def normalize_make_and_model(text: str) -> str:

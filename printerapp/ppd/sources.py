@@ -42,6 +42,7 @@ LSB_ROOTS = (
     (Path("/usr/share/ppd"), "lsb/usr"),
     (Path("/opt/share/ppd"), "lsb/opt"),
 )
+_SYSTEM_DATADIR = Path("/usr/share/cups")
 USER_PREFIX = "user"
 _PPD_SUFFIXES = (".ppd", ".ppd.gz", ".gz")
 
@@ -77,8 +78,15 @@ class SourceResult:
 
 
 def ppd_roots(dirs: CupsDirs, user_dir: Path | None) -> list[tuple[Path, str]]:
-    """Return the PPD directories to scan with their ppd-name prefix, in CUPS's order."""
-    roots = [(dirs.datadir / "model", ""), *LSB_ROOTS]
+    """Return the PPD directories to scan with their ppd-name prefix, in CUPS's order.
+
+    The LSB directories follow CUPS_DATADIR: beside a relocated CUPS (a snap's
+    ``$SNAP/usr/share/cups``) only its own ``share/ppd`` is read, never the host's.
+    """
+    lsb = list(LSB_ROOTS)
+    if dirs.datadir != _SYSTEM_DATADIR:
+        lsb = [(dirs.datadir.parent / "ppd", "lsb/usr")]
+    roots = [(dirs.datadir / "model", ""), *lsb]
     if user_dir is not None:
         roots.insert(0, (user_dir, USER_PREFIX))
     return roots

@@ -25,7 +25,7 @@ TOKENS = [
 NO_DELIMS = st.text(
     alphabet=st.characters(blacklist_characters=",)'\"<\r\n\x00", blacklist_categories=["Cs"]),
     max_size=30,
-)
+).map(lambda s: s.rstrip("\\"))  # a trailing backslash joins the next line, as in CUPS
 BAD_FRAGMENTS = st.one_of(
     st.builds(lambda s: f"q{s}(1)", st.from_regex(r"[a-z0-9]{0,20}", fullmatch=True)),
     st.builds(lambda s: f"string(0,{s}", NO_DELIMS),

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from printerapp.manager.procfs import (
     cmdline,
@@ -45,6 +46,11 @@ def test_start_ticks_and_cmdline_of_a_child() -> None:
         ticks = start_ticks(child.pid)
         assert ticks is not None
         assert ticks >= (start_ticks(os.getpid()) or 0)
+        # the kernel shows the new argv only once exec has finished in the child
+        for _ in range(200):
+            if cmdline(child.pid)[-1:] == ["x y"]:
+                break
+            time.sleep(0.01)
         assert cmdline(child.pid)[-1] == "x y"
     finally:
         child.kill()

@@ -13,6 +13,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceStateChange, Zeroconf
 
 from printerapp.manager.procfs import pid_listens_on
+from tests.support.plugsim import ShellySim
 from tests.support.server import Daemon, Printer, kill_queues, queue_processes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
@@ -59,6 +61,15 @@ def _ipp_announced(port: int) -> bool:
         browser.cancel()
         zc.close()
     return port in found
+
+
+def _printerapp(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "printerapp", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _ipptool(uri: str, test: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -182,3 +193,43 @@ def test_hostile_names_leave_the_good_printer_served(daemon: Daemon, tmp_path: P
         for info in infos:
             zc.unregister_service(info)
         zc.close()
+
+
+def test_a_job_switches_the_printers_plug_on_and_idle_switches_it_off(tmp_path: Path) -> None:
+    with ShellySim(gen=2, power_w=35.0) as plug:
+        plug.is_on = False
+        daemon = Daemon(
+            tmp_path,
+            "[power]\nidle_delay = 2\nfailsafe = 0\n"
+            f'[power.plugs.desk]\ntype = "shelly"\nhost = "127.0.0.1"\nport = {plug.port}\n'
+            '[power.printers.HP_LaserJet_2100_Series]\nplug = "desk"\n'
+            "[cups_power]\npoll_interval = 1\n",
+        )
+        try:
+            daemon.start()
+            with Printer(tmp_path / "jobs") as printer:
+                daemon.wait(daemon.running, 10, "a running queue")
+                [queue] = daemon.running()
+                assert not plug.is_on
+                job = _ipptool(queue["uri"], "print-job.test", "-f", TESTPAGE)
+                assert job.returncode == 0, job.stdout + job.stderr
+                daemon.wait(lambda: printer.demo.jobs, 90, "the job at the printer")
+                assert plug.switch_log[0][1] is True  # on before the job was delivered
+                daemon.wait(lambda: not plug.is_on, 30, "the idle switch-off")
+                off_at = plug.switch_log[-1][0]
+                on_at = plug.switch_log[0][0]
+                assert off_at - on_at >= 2.0  # not before the idle delay
+                energy = daemon.state / "energy.sqlite3"
+                assert energy.is_file()
+                held = _printerapp(
+                    "plugs", "hold", "desk", "--for", "1m", "--config", daemon.config
+                )
+                assert held.returncode == 0, held.stderr
+                assert "held on for 60 s" in held.stdout
+                daemon.wait(lambda: plug.is_on, 10, "the plug on for the hold")
+                readout = _printerapp("plugs", "energy", "desk", "--config", daemon.config)
+                assert readout.returncode == 0, readout.stderr
+                assert "Wh" in readout.stdout
+        finally:
+            daemon.stop()
+            kill_queues(daemon.state)

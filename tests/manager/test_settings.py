@@ -53,9 +53,17 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ("[server]\nport = 1\n", r"server\.port: unknown key"),
         ('[printers."x"]\ncolour = 1\n', r"printers\.x\.colour: unknown key"),
         ("[server]\nhostname = 7\n", r"server\.hostname: expected str"),
+        ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as err:
         _settings(tmp_path, text)
     assert "printerapp.toml" in str(err.value)
+
+
+def test_formats_from_the_snap_environment(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "absent.toml")
+    env = {"PRINTERAPP_FORMATS": "image/pwg-raster,image/urf"}
+    assert server_settings(config, env).manager.formats == ("image/pwg-raster", "image/urf")
+    assert server_settings(config, {}).manager.formats == ()

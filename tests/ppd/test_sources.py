@@ -14,6 +14,7 @@ import pytest
 from printerapp.cupsdirs import CupsDirs
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.settings import DriversConfig
+from printerapp.ppd.sources import ppd_roots
 
 GENERIC_PDF = Path("/usr/share/ppd/cupsfilters/Generic-PDF_Printer-PDF.ppd")
 GOOD_DRIVER = """#!/bin/sh
@@ -141,3 +142,15 @@ def test_no_state_dir_still_works(fake_cups: CupsDirs) -> None:
     index, stats = load_index(fake_cups, DriversConfig(), None)
     assert index.get("fake:one") is not None
     assert not stats.from_cache
+
+
+def test_relocated_cups_reads_only_its_own_ppd_dirs(tmp_path: Path) -> None:
+    snap = CupsDirs(tmp_path / "usr/lib/cups", tmp_path / "usr/share/cups", tmp_path / "etc/cups")
+    roots = ppd_roots(snap, None)
+    assert roots == [
+        (tmp_path / "usr/share/cups/model", ""),
+        (tmp_path / "usr/share/ppd", "lsb/usr"),
+    ]
+    system = [path for path, _ in ppd_roots(CupsDirs(), tmp_path / "mine")]
+    assert system[0] == tmp_path / "mine"
+    assert Path("/usr/share/ppd") in system
