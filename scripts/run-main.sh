@@ -21,8 +21,11 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # A desktop or server runs both already; a bare container does not.
 if ! avahi-daemon --check 2>/dev/null; then
   echo "run-main: starting the system D-Bus and avahi-daemon"
-  if [ ! -S /run/dbus/system_bus_socket ]; then
+  if ! dbus-send --system --print-reply --dest=org.freedesktop.DBus / \
+      org.freedesktop.DBus.GetId >/dev/null 2>&1; then
+    # no bus answers: a socket or pid file left by a dead one would stop a new one
     as_root mkdir -p /run/dbus
+    as_root rm -f /run/dbus/pid /run/dbus/system_bus_socket
     as_root dbus-daemon --system --fork
   fi
   if ! as_root avahi-daemon --daemonize --no-drop-root --no-chroot; then
