@@ -29,7 +29,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[${EXTRAS:-test}]"
+# "compat" editable mode is a plain path entry: every job is a fresh interpreter,
+# and the default mode's import hook costs each one ~15 ms (bench/job_overhead.py).
+.venv/bin/python -m pip install -q -e ".[${EXTRAS:-test}]" --config-settings editable_mode=compat
 # The Kasa plug simulator the power tests start (npm package, kept in the venv).
 # Some nodejs builds bundle npm and conflict with Debian's npm: add it only if missing.
 if ! command -v npm >/dev/null; then
