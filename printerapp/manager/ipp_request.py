@@ -46,6 +46,27 @@ def _attribute(attr: IppAttribute) -> bytes:
     return struct.pack(">bh", attr.tag, len(name)) + name + _value(attr)
 
 
+def _request(
+    operation_id: int,
+    printer_uri: str,
+    extra: Iterable[IppAttribute],
+    job: Iterable[IppAttribute],
+    request_id: int,
+) -> bytes:
+    operation = [
+        IppAttribute("attributes-charset", CHARSET, "utf-8"),
+        IppAttribute("attributes-natural-language", LANGUAGE, "en"),
+        IppAttribute("printer-uri", URI, printer_uri),
+        *extra,
+    ]
+    out = struct.pack(">bbhi", 2, 0, operation_id, request_id)
+    out += bytes([OPERATION_TAG]) + b"".join(map(_attribute, operation))
+    job_part = b"".join(map(_attribute, job))
+    if job_part:
+        out += bytes([JOB_TAG]) + job_part
+    return out + bytes([END_TAG])
+
+
 def print_job_header(
     printer_uri: str,
     user: str,
@@ -55,31 +76,17 @@ def print_job_header(
     request_id: int = 1,
 ) -> bytes:
     """Return the Print-Job request up to the end tag; the document bytes follow it."""
-    operation = [
-        IppAttribute("attributes-charset", CHARSET, "utf-8"),
-        IppAttribute("attributes-natural-language", LANGUAGE, "en"),
-        IppAttribute("printer-uri", URI, printer_uri),
+    who_what = [
         IppAttribute("requesting-user-name", NAME, user or "anonymous"),
         IppAttribute("job-name", NAME, job_name or "resubmitted job"),
         IppAttribute("document-format", MIME, document_format or "application/octet-stream"),
     ]
-    out = struct.pack(">bbhi", 2, 0, PRINT_JOB, request_id)
-    out += bytes([OPERATION_TAG]) + b"".join(_attribute(a) for a in operation)
-    job = list(job_attributes)
-    if job:
-        out += bytes([JOB_TAG]) + b"".join(_attribute(a) for a in job)
-    return out + bytes([END_TAG])
+    return _request(PRINT_JOB, printer_uri, who_what, job_attributes, request_id)
 
 
 def get_printer_attributes(printer_uri: str, request_id: int = 1) -> bytes:
     """Return a complete Get-Printer-Attributes request (all attributes)."""
-    operation = [
-        IppAttribute("attributes-charset", CHARSET, "utf-8"),
-        IppAttribute("attributes-natural-language", LANGUAGE, "en"),
-        IppAttribute("printer-uri", URI, printer_uri),
-    ]
-    out = struct.pack(">bbhi", 2, 0, GET_PRINTER_ATTRIBUTES, request_id)
-    return out + bytes([OPERATION_TAG]) + b"".join(map(_attribute, operation)) + bytes([END_TAG])
+    return _request(GET_PRINTER_ATTRIBUTES, printer_uri, (), (), request_id)
 
 
 def response_status(body: bytes) -> int:

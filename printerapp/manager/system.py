@@ -181,7 +181,11 @@ class Manager:
     def _changed(self, queue: QueueProcess) -> None:
         if queue.status is QueueStatus.STOPPED and queue.reason != "stopped":
             log.error("queue %r stopped: %s", queue.launch.name, queue.reason)
-        if queue.status is QueueStatus.RUNNING and kept_jobs(queue.launch.spool / "retry"):
+        # a glob, not kept_jobs(): that reads every sidecar and reports bad ones, and
+        # resubmit_kept() is about to do both
+        if queue.status is QueueStatus.RUNNING and any(
+            (queue.launch.spool / "retry").glob("*.json")
+        ):
             self._background(self.resubmit_kept())
         self._save()
 
@@ -219,8 +223,8 @@ class Manager:
                 log.warning("queue %r: port %d is taken; moving", record.name, port)
                 self._foreign_ports.add(port)
                 continue
+            # start() reported RUNNING, which saved the state with the new pid
             self._supervise(key, queue)
-            self._save()
             return
         raise PrinterProcessError(f"queue {self.records[key].name!r}: no usable port")
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import NoChainError, UnknownTypeError
 from printerapp.ippprint.chain import find_chain
 from printerapp.ippprint.plan import plan_job
@@ -155,12 +156,17 @@ def test_pruned_search_equals_the_cups_recursion(graph: dict[tuple[str, str], in
     assert math.isfinite(found[1]) if found else True
 
 
-def test_added_program_is_seen_after_cache(tmp_path: Path) -> None:
-    dirs = make_dirs(tmp_path / "cups", TIE, programs=("p2png", "png2pdf", "pdfprn"))
+def _cached_setup(tmp_path: Path, programs: tuple[str, ...]) -> tuple[CupsDirs, Path, Path, Path]:
+    """CUPS dirs with TIE's filters, a PDF printer, a document and a cache dir."""
+    dirs = make_dirs(tmp_path / "cups", TIE, programs=programs)
     ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
     doc = tmp_path / "doc"
     doc.write_bytes(b"x")
-    cache = tmp_path / "cache"
+    return dirs, ppd, doc, tmp_path / "cache"
+
+
+def test_added_program_is_seen_after_cache(tmp_path: Path) -> None:
+    dirs, ppd, doc, cache = _cached_setup(tmp_path, ("p2png", "png2pdf", "pdfprn"))
     assert plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache).programs == (
         "p2png",
         "png2pdf",
@@ -176,11 +182,7 @@ def test_added_program_is_seen_after_cache(tmp_path: Path) -> None:
 
 
 def test_edited_convs_file_is_seen_after_cache(tmp_path: Path) -> None:
-    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
-    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
-    doc = tmp_path / "doc"
-    doc.write_bytes(b"x")
-    cache = tmp_path / "cache"
+    dirs, ppd, doc, cache = _cached_setup(tmp_path, PROGRAMS)
     assert plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache).programs[0] == "p2jpg"
     convs = dirs.datadir / "mime" / "test.convs"
     convs.write_text(TIE.replace("image/jpeg 10 p2jpg", "image/jpeg 30 p2jpg") + "\n")
@@ -188,22 +190,14 @@ def test_edited_convs_file_is_seen_after_cache(tmp_path: Path) -> None:
 
 
 def test_unknown_declared_type_is_refused_with_a_warm_cache(tmp_path: Path) -> None:
-    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
-    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
-    doc = tmp_path / "doc"
-    doc.write_bytes(b"x")
-    cache = tmp_path / "cache"
+    dirs, ppd, doc, cache = _cached_setup(tmp_path, PROGRAMS)
     plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache)
     with pytest.raises(UnknownTypeError, match="unknown document type 'text/x-nothing'"):
         plan_job(dirs, ppd, doc, "text/x-nothing", cache_dir=cache)
 
 
 def test_warm_declared_type_does_not_load_the_mime_database(tmp_path: Path) -> None:
-    dirs = make_dirs(tmp_path / "cups", TIE, programs=PROGRAMS)
-    ppd = write_ppd(tmp_path / "t.ppd", PDF_PRINTER)
-    doc = tmp_path / "doc"
-    doc.write_bytes(b"x")
-    cache = tmp_path / "cache"
+    dirs, ppd, doc, cache = _cached_setup(tmp_path, PROGRAMS)
     plan_job(dirs, ppd, doc, "text/plain", cache_dir=cache)
     # A fresh interpreter, as every ippeveprinter job is: only the chain cache is read.
     probe = (
