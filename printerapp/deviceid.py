@@ -21,6 +21,7 @@ __all__ = [
     "MAX_VALUE_LENGTH",
     "DeviceId",
     "make_and_model",
+    "model_key",
     "normalize_manufacturer",
     "parse_device_id",
 ]
@@ -45,6 +46,9 @@ _LONG_KEYS = {
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SPACES = re.compile(r"\s+")
+_SERIES = re.compile(r"\s+series$", re.IGNORECASE)
+# "+" is kept: Kyocera's FS-1550 and FS-1550+ are different printers with different PPDs.
+_NOT_MODEL = re.compile(r"[^a-z0-9+]+")
 
 
 def _clean(text: str) -> str:
@@ -176,3 +180,28 @@ def make_and_model(make: str, model: str) -> str:
     if model.lower().startswith(make.lower()) or model_make == canonical:
         return model
     return f"{make} {model}"
+
+
+def model_key(manufacturer: str, model: str) -> tuple[str, str]:
+    """Return (make, model) folded so that two spellings of one printer compare equal.
+
+    ``Hewlett-Packard``/``HP LaserJet 2100 Series`` and ``HP``/``LaserJet 2100``
+    give the same key: the make is normalised, any spelling of the make at the
+    start of the model is dropped (twice at most: "Hewlett-Packard HP ..."),
+    and a trailing "Series", case, spaces and punctuation other than ``+`` are
+    ignored.  Without a manufacturer, a known make starting the model is used.
+    """
+    make = normalize_manufacturer(manufacturer)
+    if not make and normalize_manufacturer(model) != _clean(model):
+        make = normalize_manufacturer(model)  # no MFG, but the model starts with a known make
+    spellings = {_clean(manufacturer).lower(), make.lower()}
+    spellings.update(prefix for prefix, canonical in _MAKES if canonical == make)
+    prefixes = sorted((p for p in spellings if p), key=len, reverse=True)
+    text = _SERIES.sub("", _clean(model))
+    for _ in range(2):
+        lower = text.lower()
+        prefix = next((p for p in prefixes if lower.startswith(p + " ")), "")
+        if not prefix:
+            break
+        text = text[len(prefix) + 1 :]
+    return make.lower(), _NOT_MODEL.sub("", text.lower())

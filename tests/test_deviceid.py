@@ -10,6 +10,7 @@ from printerapp.deviceid import (
     MAX_FIELDS,
     MAX_VALUE_LENGTH,
     make_and_model,
+    model_key,
     normalize_manufacturer,
     parse_device_id,
 )
@@ -117,3 +118,24 @@ def test_make_and_model_is_total(make: str, model: str) -> None:
     joined = make_and_model(make, model)
     assert isinstance(joined, str)
     assert isinstance(normalize_manufacturer(make), str)
+
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-+", min_size=1, max_size=12)
+
+
+@given(st.sampled_from(["HP", "Hewlett-Packard", "Kyocera Mita", "Epson", "Brother", ""]), _word)
+def test_model_key_ignores_how_a_printer_spells_itself(make: str, model: str) -> None:
+    key = model_key(make, model)
+    assert model_key(make, f"{model} Series") == key
+    assert model_key(make.upper(), f" {model.lower()}  ") == key
+    if make:
+        assert model_key(make, f"{make} {model}") == key
+    if normalize_manufacturer(make) == "HP":
+        assert model_key("HP" if make != "HP" else "Hewlett-Packard", model) == key
+
+
+@given(st.text(), st.text())
+def test_model_key_is_total(make: str, model: str) -> None:
+    folded_make, folded_model = model_key(make, model)
+    assert folded_make == folded_make.lower()
+    assert set(folded_model) <= set("abcdefghijklmnopqrstuvwxyz0123456789+")

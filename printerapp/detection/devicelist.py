@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from printerapp.deviceid import normalize_manufacturer
+from printerapp.deviceid import model_key
 
 from .records import Change, Device, DeviceChange
 
@@ -31,19 +31,11 @@ def identity_keys(device: Device) -> list[tuple[str, ...]]:
     keys: list[tuple[str, ...]] = []
     if device.serial:
         keys.append(("serial", device.serial.lower()))
-    make = normalize_manufacturer(device.device_id.manufacturer)
-    model = _model_key(make, device.device_id.model)
+    # "HP LaserJet 4 Series" on SNMP and "LaserJet 4" over mDNS at one host are one printer
+    make, model = model_key(device.device_id.manufacturer, device.device_id.model)
     if device.host and make and model:
-        keys.append(("host", make.lower(), model, device.host.lower()))
+        keys.append(("host", make, model, device.host.lower()))
     return keys
-
-
-def _model_key(make: str, model: str) -> str:
-    """Return the model without a leading make (``HP LaserJet 4`` and ``LaserJet 4`` agree)."""
-    first, _, rest = model.partition(" ")
-    if rest and normalize_manufacturer(first) == make:
-        model = rest
-    return " ".join(model.lower().split())
 
 
 def _rank(device: Device) -> tuple[int, str]:

@@ -108,11 +108,14 @@ def device_id_regex(device_id: str) -> tuple[re.Pattern[str] | None, tuple[str, 
         if not lower.startswith(_KEYS):
             continue
         body, field_pieces, exact = _field_regex(field)
+        if lower.startswith(("cmd:", "command set:")):
+            groups.append(f"({body})?")  # optional: a PPD need not contain any of it
+            continue
         if exact:
             pieces += field_pieces
         else:
             pieces.append(field_pieces[0])  # the key itself is always literal
-        groups.append(f"({body})?" if lower.startswith(("cmd:", "command set:")) else f"({body})")
+        groups.append(f"({body})")
     if not groups:
         return None, ()
     try:

@@ -9,12 +9,13 @@
    CMD languages reorder equal scores: CUPS 2.4 does not, and measured on the
    test set doing so changed the first choice for many devices.  Both are
    shown as reasons, so a user can pin another PPD.
-3. **Normalised match.**  When CUPS finds nothing (e.g. ``MFG:HP`` against a
-   PPD saying ``Hewlett-Packard``, or long ``MANUFACTURER:`` keys that CUPS's
-   regex never matches) we compare normalised manufacturer and model
-   (``HP``/``Hewlett-Packard``, ``Kyocera Mita``, the make repeated in the
-   model, a trailing "Series" and punctuation ignored).  This is where we
-   disagree with CUPS on purpose: CUPS offers no driver for these.
+3. **Respelled.**  When CUPS finds nothing (``MFG:HP`` against a PPD saying
+   ``Hewlett-Packard``, long ``MANUFACTURER:`` keys, padded fields, the make
+   twice or "Series" missing), the ID is rewritten in the PPDs' own spelling
+   of the same model (:mod:`printerapp.ppd.respell`) and ranked by CUPS's
+   rules again.  This is where we disagree with cups-driverd on purpose: it
+   offers no driver for these; we offer the one it offers for the PPD's
+   spelling of the same printer.
 4. **Generic.**  Still nothing, but CMD declares PDF, PostScript or PCL: a
    generic PPD of that language, marked ``generic``.
 5. Otherwise the device is unsupported, with the reason.
@@ -22,15 +23,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from printerapp.deviceid import DeviceId, normalize_manufacturer, parse_device_id
+from printerapp.deviceid import DeviceId, parse_device_id
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.match import compile_query
 from printerapp.ppd.records import DriverRecord
+from printerapp.ppd.respell import backend_make_model, respellings
 
-__all__ = ["Candidate", "Choice", "DeviceQuery", "choose", "model_key", "rank"]
+__all__ = ["Candidate", "Choice", "DeviceQuery", "choose", "rank"]
 
 #: CMD languages -> the generic model to offer, best first
 GENERIC_MODELS: tuple[tuple[frozenset[str], str], ...] = (
@@ -44,8 +45,6 @@ GENERIC_MODELS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"PCL", "PCL5", "PCL5E"}), "PCL 5e Printer"),
     (frozenset({"PCL3", "PCL3GUI"}), "PCL 3 Printer"),
 )
-_SERIES = re.compile(r"\s+series$", re.IGNORECASE)
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +81,6 @@ class Choice:
         return self.candidates[0] if self.candidates else None
 
 
-def model_key(manufacturer: str, model: str) -> tuple[str, str]:
-    """Return (normalised make, normalised model) for comparing devices with PPDs."""
-    make = normalize_manufacturer(manufacturer)
-    text = model.strip()
-    for prefix in {manufacturer.strip(), make}:
-        if prefix and text.lower().startswith(prefix.lower() + " "):
-            text = text[len(prefix) + 1 :]
-    text = _SERIES.sub("", text)
-    return make.lower(), _NON_ALNUM.sub("", text.lower())
-
-
 def _reasons(rec: DriverRecord, score: int, dev: DeviceId) -> tuple[str, ...]:
     out = [f"cups score {score}"]
     langs = set(dev.command_set) & set(rec.command_set)
@@ -103,22 +91,25 @@ def _reasons(rec: DriverRecord, score: int, dev: DeviceId) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _cups_candidates(index: DriverIndex, query: DeviceQuery, dev: DeviceId) -> list[Candidate]:
-    scores = index.cups_scores(compile_query(query.device_id, query.make_model))
+def _cups_candidates(
+    index: DriverIndex, device_id: str, make_model: str, dev: DeviceId, why: tuple[str, ...] = ()
+) -> list[Candidate]:
+    scores = index.cups_scores(compile_query(device_id, make_model))
     order = sorted(scores, key=lambda i: (-scores[i], index.name_rank[i], i))
     return [
-        Candidate(index.records[i], scores[i], _reasons(index.records[i], scores[i], dev))
+        Candidate(index.records[i], scores[i], why + _reasons(index.records[i], scores[i], dev))
         for i in order
     ]
 
 
-def _normalised_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
-    if not dev.model:
-        return []
-    wanted = model_key(dev.manufacturer, dev.model)
-    hits = index.by_model(model_key, wanted)
-    hits.sort(key=lambda r: not r.recommended)  # stable: CUPS order otherwise
-    return [Candidate(r, 0, ("normalised MFG+MDL match",)) for r in hits]
+def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
+    for text in respellings(index, dev):
+        found = _cups_candidates(
+            index, text, backend_make_model(parse_device_id(text)), dev, (f"respelled {text}",)
+        )
+        if found:
+            return found
+    return []
 
 
 def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
@@ -137,8 +128,8 @@ def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     """Rank the PPDs for a device (without pins); explain when there is none."""
     dev = parse_device_id(query.device_id)
     found = (
-        _cups_candidates(index, query, dev)
-        or _normalised_candidates(index, dev)
+        _cups_candidates(index, query.device_id, query.make_model, dev)
+        or _respelled_candidates(index, dev)
         or _generic_candidates(index, dev)
     )
     if not found:

@@ -4,8 +4,13 @@ The set holds every distinct ``*1284DeviceID`` of the installed PPDs plus
 realistic variants of each (as printers really report them): ``MFG:HP``
 versus ``MFG:Hewlett-Packard``, MDL with and without "Series", the make
 repeated in MDL, long ``MANUFACTURER:``/``MODEL:``/``COMMAND SET:`` keys,
-CMD missing, and extra spaces.  The make-and-model passed with each ID is
-what CUPS's backends derive from it (``backendGetMakeModel()``).
+CMD missing or listing the languages in another order, and extra spaces.
+The make-and-model passed with each ID is what CUPS's backends derive from
+it (``backendGetMakeModel()``).
+
+cups-driverd offers nothing for many variants (it matches IDs literally),
+so each case keeps the ID it varies: the agreement measure falls back to
+cups-driverd's choice for that ID, the printer spelled as its PPD spells it.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import os
 import stat
 import subprocess
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from printerapp.deviceid import parse_device_id
 from printerapp.ppd.index import DriverIndex
-from printerapp.ppd.ppdscan import normalize_make_and_model
 from printerapp.ppd.programs import list_argv
+from printerapp.ppd.respell import backend_make_model
 
 CUPS_DRIVERD = "/usr/lib/cups/daemon/cups-driverd"
 ORACLE_OPTIONS = "exclude-schemes=driverless,driverless-fax"
@@ -63,31 +70,37 @@ def variants(device_id: str) -> list[tuple[str, str]]:
     out.append(("long-keys", _join((_LONG.get(k.upper(), k), v) for k, v in fields)))
     if "CMD" in get:
         out.append(("no-cmd", _join((k, v) for k, v in fields if k.upper() != "CMD")))
+        if "," in get["CMD"]:  # a printer seldom lists its languages as its PPD does
+            other = ",".join(reversed(get["CMD"].split(",")))
+            out.append(("other-cmd", _join(_map(fields, "CMD", lambda v: other))))
     out.append(("spaces", _join(((k, f" {v} ") for k, v in fields), sep="; ")))
     return out
 
 
-def backend_make_model(device_id: str) -> str:
-    """Return the make-and-model a CUPS backend reports for *device_id*."""
-    get = {k.upper(): v for k, v in _fields(device_id)}
-    mdl = get.get("MODEL") or get.get("MDL")
-    mfg = get.get("MANUFACTURER") or get.get("MFG")
-    if mdl:
-        text = mdl if not mfg or mdl.lower().startswith(mfg.lower()) else f"{mfg} {mdl}"
-        return normalize_make_and_model(text)
-    des = get.get("DESCRIPTION") or get.get("DES") or ""
-    return normalize_make_and_model(des) if len(des) >= 8 else "Unknown"
+@dataclass(frozen=True, slots=True)
+class IdCase:
+    """One device ID of the set: its variant label, make-and-model, and the ID it varies."""
+
+    label: str
+    device_id: str
+    make_model: str
+    #: the PPD's own ID this one is a variant of (itself for "as-is")
+    base: str
 
 
-def device_id_set(index: DriverIndex) -> list[tuple[str, str, str]]:
-    """Return (label, device ID, make-and-model) for the whole set, without duplicates."""
+def device_id_set(index: DriverIndex) -> list[IdCase]:
+    """Return the whole set, without duplicates: a PPD's own ID is never a variant."""
+    bases = sorted({r.device_id for r in index.records if r.device_id})
     seen: set[str] = set()
-    out: list[tuple[str, str, str]] = []
-    for base in sorted({r.device_id for r in index.records if r.device_id}):
-        for label, dev in variants(base):
+    out: list[IdCase] = []
+    for base in bases:
+        seen.add(base)
+        out.append(IdCase("as-is", base, backend_make_model(parse_device_id(base)), base))
+    for base in bases:
+        for label, dev in variants(base)[1:]:
             if dev not in seen:
                 seen.add(dev)
-                out.append((label, dev, backend_make_model(dev)))
+                out.append(IdCase(label, dev, backend_make_model(parse_device_id(dev)), base))
     return out
 
 

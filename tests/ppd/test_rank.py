@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from printerapp.deviceid import model_key
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.match import compile_query, names_key
-from printerapp.ppd.rank import DeviceQuery, choose, model_key, rank
+from printerapp.ppd.rank import DeviceQuery, choose, rank
 from printerapp.ppd.settings import DriversConfig
 
 
@@ -47,18 +48,51 @@ def test_exact_model_ranks_first(real_index: DriverIndex) -> None:
     assert any("PCLXL" in r for r in choice.best.reasons)
 
 
-def test_normalised_match_when_cups_finds_nothing(real_index: DriverIndex) -> None:
-    choice = rank(
-        real_index, DeviceQuery("MANUFACTURER:Hewlett-Packard;MODEL:HP LaserJet 2100 Series;")
-    )
+LJ2100 = "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,MLC,PCL,PCLXL,POSTSCRIPT;"
+
+
+@pytest.mark.parametrize(
+    "device_id",
+    [
+        "MANUFACTURER:Hewlett-Packard;MODEL:HP LaserJet 2100 Series;COMMAND SET:PJL,PCLXL;",
+        "MFG:HP;MDL:LaserJet 2100;CMD:PJL,MLC,PCL,PCLXL,POSTSCRIPT;",
+        "MFG: Hewlett-Packard ; MDL: HP LaserJet 2100 Series ; ",
+        "MFG:Hewlett-Packard;MDL:Hewlett-Packard HP LaserJet 2100;",
+    ],
+)
+def test_respelled_id_gets_the_driver_of_the_ppds_spelling(
+    real_index: DriverIndex, device_id: str
+) -> None:
+    # cups-driverd offers nothing for these; the PPD's own spelling gets its first choice.
+    assert not real_index.cups_scores(compile_query(device_id, ""))
+    expected = rank(real_index, DeviceQuery(LJ2100, "HP LaserJet 2100 Series"), 1).best
+    choice = rank(real_index, DeviceQuery(device_id), 3)
     assert choice.best is not None
-    assert "HP-LaserJet_2100-" in choice.best.record.name
-    assert choice.best.record.recommended
-    assert choice.best.reasons == ("normalised MFG+MDL match",)
-    assert model_key("Hewlett-Packard", "HP LaserJet 2100 Series") == model_key(
-        "HP", "LaserJet 2100"
+    assert expected is not None
+    assert choice.best.record == expected.record
+    assert choice.best.reasons[0].startswith("respelled MFG:Hewlett-Packard;MDL:HP LaserJet 2100")
+    assert choice.best.score > 0
+
+
+def test_a_cmd_unlike_the_ppds_still_matches_mfg_and_mdl(real_index: DriverIndex) -> None:
+    # cups-driverd's CMD group is optional: this ID scores 2 on MFG+MDL (checked against it).
+    query = DeviceQuery(
+        "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,PCLXL;", "HP LaserJet 2100 Series"
     )
-    assert model_key("Kyocera Mita", "FS-1000+")[0] == "kyocera"
+    best = rank(real_index, query, 1).best
+    assert best is not None
+    assert (best.record.name, best.score) == ("gutenprint.5.3://hp-lj_2100/expert", 2)
+
+
+def test_model_key_folds_the_spellings_of_one_printer() -> None:
+    key = model_key("HP", "LaserJet 2100")
+    assert model_key("Hewlett-Packard", "HP LaserJet 2100 Series") == key
+    assert model_key("Hewlett-Packard", "Hewlett-Packard HP LaserJet 2100") == key
+    assert model_key("hp", "laserjet-2100") == key
+    assert model_key("Kyocera Mita", "FS-1800+") == model_key("Kyocera", "Kyocera Mita FS-1800+")
+    assert model_key("Kyocera", "FS-1550") != model_key("Kyocera", "FS-1550+")
+    assert model_key("", "OKIDATA OKIPAGE 6e") == model_key("OKI DATA CORP", "OKIPAGE 6e")
+    assert model_key("HP", "HPC 5") == ("hp", "hpc5")  # a whole word only
 
 
 @pytest.mark.parametrize(
