@@ -24,6 +24,7 @@ __all__ = [
     "model_key",
     "normalize_manufacturer",
     "parse_device_id",
+    "short_key",
 ]
 
 #: the longest device ID we look at; USB allows 65535 bytes, real ones are < 1 kB
@@ -49,6 +50,12 @@ _SPACES = re.compile(r"\s+")
 _SERIES = re.compile(r"\s+series$", re.IGNORECASE)
 # "+" is kept: Kyocera's FS-1550 and FS-1550+ are different printers with different PPDs.
 _NOT_MODEL = re.compile(r"[^a-z0-9+]+")
+
+
+def short_key(key: str) -> str:
+    """Return the short upper-case spelling of a device-ID key (``Model`` -> ``MDL``)."""
+    upper = _clean(key).upper()
+    return _LONG_KEYS.get(upper, upper)
 
 
 def _clean(text: str) -> str:
@@ -113,10 +120,9 @@ def parse_device_id(text: str) -> DeviceId:
     seen: set[str] = set()
     for part in raw.split(";"):
         key, colon, value = part.partition(":")
-        key = _clean(key).upper()
+        key = short_key(key)
         if not colon or not key:
             continue
-        key = _LONG_KEYS.get(key, key)
         # The first spelling wins, as a printer's duplicate key is a firmware bug.
         if key in seen:
             continue

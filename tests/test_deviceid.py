@@ -120,7 +120,8 @@ def test_make_and_model_is_total(make: str, model: str) -> None:
     assert isinstance(normalize_manufacturer(make), str)
 
 
-_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-+", min_size=1, max_size=12)
+_MODEL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-+"
+_word = st.text(alphabet=_MODEL_CHARS, min_size=1, max_size=12)
 
 
 @given(st.sampled_from(["HP", "Hewlett-Packard", "Kyocera Mita", "Epson", "Brother", ""]), _word)

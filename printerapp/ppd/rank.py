@@ -16,16 +16,20 @@
    rules again.  This is where we disagree with cups-driverd on purpose: it
    offers no driver for these; we offer the one it offers for the PPD's
    spelling of the same printer.
-4. **Generic.**  Still nothing, but CMD declares PDF, PostScript or PCL: a
+4. **Same model.**  Where even the respelled ID finds nothing (a PPD whose
+   own ID CUPS cannot parse, such as ``MFG:Magicard ; CMD:...;MDL:x`` with
+   no final ``;``), the PPDs of the same normalised model, "(recommended)"
+   first, then in CUPS's order.
+5. **Generic.**  Still nothing, but CMD declares PDF, PostScript or PCL: a
    generic PPD of that language, marked ``generic``.
-5. Otherwise the device is unsupported, with the reason.
+6. Otherwise the device is unsupported, with the reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from printerapp.deviceid import DeviceId, parse_device_id
+from printerapp.deviceid import DeviceId, model_key, parse_device_id
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.match import compile_query
 from printerapp.ppd.records import DriverRecord
@@ -112,6 +116,14 @@ def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     return []
 
 
+def _same_model_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
+    if not dev.model:
+        return []
+    hits = index.by_model(model_key, model_key(dev.manufacturer, dev.model))
+    hits.sort(key=lambda r: not r.recommended)  # stable: CUPS's order otherwise
+    return [Candidate(r, 0, ("same model, normalised MFG+MDL",)) for r in hits]
+
+
 def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     langs = {c.upper().replace(" ", "") for c in dev.command_set}
     out: list[Candidate] = []
@@ -130,6 +142,7 @@ def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     found = (
         _cups_candidates(index, query.device_id, query.make_model, dev)
         or _respelled_candidates(index, dev)
+        or _same_model_candidates(index, dev)
         or _generic_candidates(index, dev)
     )
     if not found:

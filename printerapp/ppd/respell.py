@@ -6,10 +6,11 @@ saying ``MFG:Hewlett-Packard``, ``MODEL:`` never meets ``MDL:``, and
 printers spell themselves all these ways.  When CUPS's score finds nothing,
 the device's model is looked up by :func:`~printerapp.deviceid.model_key`
 among the PPDs' own device IDs, and the device's ID is rewritten with the
-PPDs' ``MFG`` and ``MDL`` (short keys, no padding, the device's other fields
-and order kept).  That ID is then ranked by CUPS's rules unchanged, so a
-printer gets the driver CUPS would give it had it spelled its ID as the PPD
-does, however it really spells it.
+PPDs' ``MFG`` and ``MDL`` and their key names (``Model:`` where a PPD says
+so), without padding, the device's other fields and their order kept.  That
+ID is then ranked by CUPS's rules unchanged, so a printer gets the driver
+CUPS would give it had it spelled its ID as the PPD does, however it really
+spells it.
 
 This module is pure: it reads the index, it does no I/O.
 """
@@ -17,12 +18,13 @@ This module is pure: it reads the index, it does no I/O.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from printerapp.deviceid import DeviceId, model_key, parse_device_id
+from printerapp.deviceid import DeviceId, model_key, parse_device_id, short_key
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.ppdscan import normalize_make_and_model
 
-__all__ = ["backend_make_model", "respell", "respellings"]
+__all__ = ["Spelling", "backend_make_model", "respell", "respellings"]
 
 #: manufacturers CUPS's backends shorten before joining make and model
 _BACKEND_MAKES = {"hewlett-packard": "HP", "lexmark international": "Lexmark"}
@@ -43,17 +45,48 @@ def backend_make_model(dev: DeviceId) -> str:
     return "Unknown"
 
 
-def respell(dev: DeviceId, make: str, model: str) -> str:
-    """Return *dev* as an ID string with *make* as its ``MFG`` and *model* as its ``MDL``."""
+@dataclass(frozen=True, slots=True)
+class Spelling:
+    """How the PPDs of one model write its ID: the key names and the make and model."""
+
+    make: str
+    model: str
+    #: short key -> the key as the PPD writes it (``MDL`` -> ``Model``)
+    keys: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, device_id: str) -> Spelling:
+        """Return the spelling of a device ID (a PPD's ``*1284DeviceID``)."""
+        raw = _raw_fields(parse_device_id(device_id))
+        make, model = raw.get("MFG", ("", ""))[1], raw.get("MDL", ("", ""))[1]
+        return cls(make, model, tuple(sorted((k, v[0]) for k, v in raw.items())))
+
+
+def _raw_fields(dev: DeviceId) -> dict[str, tuple[str, str]]:
+    """Return short key -> (key, value) as *dev* writes them, the first of each key.
+
+    The values keep their inner spaces: CUPS matches ``PagePro   6e`` literally.
+    """
+    fields: dict[str, tuple[str, str]] = {}
+    for part in dev.raw.split(";"):
+        key, colon, value = part.partition(":")
+        if colon and key.strip():
+            fields.setdefault(short_key(key), (key.strip(), value.strip()))
+    return fields
+
+
+def respell(dev: DeviceId, spelling: Spelling) -> str:
+    """Return *dev* as an ID string written the way *spelling* writes its model."""
+    keys = dict(spelling.keys)
     fields = []
     for key, value in dev.fields:
         if key == "MFG":
-            value = make or value
+            value = spelling.make or value
         elif key == "MDL":
-            value = model
-        fields.append(f"{key}:{value};")
-    if make and not dev.manufacturer:
-        fields.insert(0, f"MFG:{make};")
+            value = spelling.model
+        fields.append(f"{keys.get(key, key)}:{value};")
+    if spelling.make and not dev.manufacturer:
+        fields.insert(0, f"{keys.get('MFG', 'MFG')}:{spelling.make};")
     return "".join(fields)
 
 
@@ -61,24 +94,26 @@ def respellings(index: DriverIndex, dev: DeviceId) -> list[str]:
     """Return *dev* respelled as each PPD spelling of its model, the nearest first.
 
     Nearest means: the same ``MFG`` (ignoring case), then the same ``MDL``, then
-    the spelling most PPDs use.  An ID already spelled as a PPD is left out,
+    the most key names written as the device writes them, then the spelling
+    most PPDs use.  An ID already spelled as a PPD is left out,
     as CUPS has ranked it already.
     """
     if not dev.model:
         return []
-    found = Counter[tuple[str, str]]()
+    found = Counter[Spelling]()
     for rec in index.by_model(model_key, model_key(dev.manufacturer, dev.model)):
-        ppd = parse_device_id(rec.device_id)
-        found[(ppd.manufacturer, ppd.model)] += 1
+        found[Spelling.of(rec.device_id)] += 1
     mfg, mdl = dev.manufacturer.lower(), dev.model.lower()
+    own_keys = {(k, v[0].lower()) for k, v in _raw_fields(dev).items()}
 
-    def nearness(item: tuple[tuple[str, str], int]) -> tuple[bool, bool, int]:
-        (make, model), count = item
-        return make.lower() != mfg, model.lower() != mdl, -count
+    def nearness(item: tuple[Spelling, int]) -> tuple[bool, bool, int, int]:
+        spelling, count = item
+        same_keys = sum(1 for k, v in spelling.keys if (k, v.lower()) in own_keys)
+        return spelling.make.lower() != mfg, spelling.model.lower() != mdl, -same_keys, -count
 
     out = []
-    for (make, model), _count in sorted(found.items(), key=nearness):
-        text = respell(dev, make, model)
-        if text != dev.raw:
+    for spelling, _count in sorted(found.items(), key=nearness):
+        text = respell(dev, spelling)
+        if text != dev.raw and text not in out:
             out.append(text)
     return out

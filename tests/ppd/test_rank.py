@@ -74,6 +74,17 @@ def test_respelled_id_gets_the_driver_of_the_ppds_spelling(
     assert choice.best.score > 0
 
 
+def test_same_model_where_cups_cannot_read_the_ppds_own_id(real_index: DriverIndex) -> None:
+    # "E+" is a regex quantifier to cups-driverd, so this PPD's own ID never matches itself.
+    device_id = "MFG:Lexmark International;MDL:Lexmark Optra E+ LaserPrinter;CMD:PCL 5 Emulation;"
+    assert not real_index.cups_scores(compile_query(device_id, "Lexmark Optra E+ LaserPrinter"))
+    best = rank(real_index, DeviceQuery(device_id, "Lexmark Optra E+ LaserPrinter"), 1).best
+    assert best is not None
+    assert "Lexmark-Optra_Eplus-" in best.record.name
+    assert best.reasons == ("same model, normalised MFG+MDL",)
+    assert not best.generic
+
+
 def test_a_cmd_unlike_the_ppds_still_matches_mfg_and_mdl(real_index: DriverIndex) -> None:
     # cups-driverd's CMD group is optional: this ID scores 2 on MFG+MDL (checked against it).
     query = DeviceQuery(
