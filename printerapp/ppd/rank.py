@@ -107,9 +107,9 @@ def _cups_candidates(
 
 
 def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
-    for text in respellings(index, dev):
+    for spelling, text in respellings(index, dev):
         found = _cups_candidates(
-            index, text, backend_make_model(parse_device_id(text)), dev, (f"respelled {text}",)
+            index, text, backend_make_model(parse_device_id(text)), dev, (f"respelled {spelling}",)
         )
         if found:
             return found

@@ -61,6 +61,10 @@ class Spelling:
         make, model = raw.get("MFG", ("", ""))[1], raw.get("MDL", ("", ""))[1]
         return cls(make, model, tuple(sorted((k, v[0]) for k, v in raw.items())))
 
+    def __str__(self) -> str:
+        keys = dict(self.keys)
+        return f"{keys.get('MFG', 'MFG')}:{self.make};{keys.get('MDL', 'MDL')}:{self.model}"
+
 
 def _raw_fields(dev: DeviceId) -> dict[str, tuple[str, str]]:
     """Return short key -> (key, value) as *dev* writes them, the first of each key.
@@ -90,13 +94,13 @@ def respell(dev: DeviceId, spelling: Spelling) -> str:
     return "".join(fields)
 
 
-def respellings(index: DriverIndex, dev: DeviceId) -> list[str]:
-    """Return *dev* respelled as each PPD spelling of its model, the nearest first.
+def respellings(index: DriverIndex, dev: DeviceId) -> list[tuple[Spelling, str]]:
+    """Return (spelling, *dev* respelled) for each PPD spelling of its model, nearest first.
 
     Nearest means: the same ``MFG`` (ignoring case), then the same ``MDL``, then
     the most key names written as the device writes them, then the spelling
-    most PPDs use.  An ID already spelled as a PPD is left out,
-    as CUPS has ranked it already.
+    most PPDs use.  An ID already spelled as a PPD is left out, as CUPS has
+    ranked it already.
     """
     if not dev.model:
         return []
@@ -111,9 +115,9 @@ def respellings(index: DriverIndex, dev: DeviceId) -> list[str]:
         same_keys = sum(1 for k, v in spelling.keys if (k, v.lower()) in own_keys)
         return spelling.make.lower() != mfg, spelling.model.lower() != mdl, -same_keys, -count
 
-    out = []
+    out: list[tuple[Spelling, str]] = []
     for spelling, _count in sorted(found.items(), key=nearness):
         text = respell(dev, spelling)
-        if text != dev.raw and text not in out:
-            out.append(text)
+        if text != dev.raw and all(text != seen for _s, seen in out):
+            out.append((spelling, text))
     return out
