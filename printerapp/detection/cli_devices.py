@@ -1,6 +1,8 @@
-"""``printerapp devices [--watch]``: list the printers detection finds.
+"""``printerapp devices [--scan] [--watch]``: list the printers detection finds.
 
-Without a server this runs a one-shot scan: every allowed backend in parallel
+With a server running it prints the server's device list (``/api/devices``):
+no second scan competes with the daemon for the backends.  Without one, or
+with ``--scan``, it runs a one-shot scan: every allowed backend in parallel
 while mDNS is browsed for ``browse_time`` seconds.  ``--watch`` keeps the
 monitors running and prints each change as it happens (``+``/``-`` lines for
 devices, ``udev:`` lines for hot-plug events) until interrupted.
@@ -28,6 +30,10 @@ __all__ = ["add_arguments", "one_shot", "run"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``devices`` options."""
     parser.add_argument("--watch", action="store_true", help="stream add/remove events")
+    parser.add_argument(
+        "--scan", action="store_true", help="scan here even when a server is running"
+    )
+    parser.add_argument("--server", help="HOST:PORT of the control API (default: from config)")
     parser.add_argument(
         "--browse-time", type=float, default=None, help="seconds of mDNS browsing (one-shot)"
     )
@@ -59,9 +65,35 @@ async def _watch(config: DetectionConfig) -> None:
         await detector.stop()
 
 
+def _server_devices(server: str | None) -> list[dict[str, str]] | None:
+    """Return the running server's devices, or None when no server answers."""
+    from printerapp.manager.cli_clients import client_for  # the client needs no detection
+    from printerapp.manager.client import NoServerError
+
+    try:
+        answer = client_for(server, None).request("GET", "/api/devices")
+    except NoServerError:
+        return None
+    return list(answer["devices"])
+
+
+def _describe(device: dict[str, str]) -> str:
+    """One line, as :meth:`Device.describe` prints a device."""
+    return (
+        f"{device['transport']:8} {device['uri']}  {device['make_and_model']!r}"
+        f"  {device['device_id'] or '-'}"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the devices (or stream changes with ``--watch``)."""
     try:
+        if not args.watch and not args.scan:
+            served = _server_devices(args.server)
+            if served is not None:
+                for item in served:
+                    print(_describe(item))
+                return 0
         config = DetectionConfig.from_section(load_config().section("detection"))
         if args.browse_time is not None:
             config = replace(config, browse_time_s=max(0.0, args.browse_time))

@@ -13,13 +13,17 @@ from typing import Any
 
 from printerapp.errors import PrinterAppError
 
-__all__ = ["ControlClient", "ControlError"]
+__all__ = ["ControlClient", "ControlError", "NoServerError"]
 
 TIMEOUT_S = 30.0
 
 
 class ControlError(PrinterAppError):
     """The server refused a request or could not be reached."""
+
+
+class NoServerError(ControlError):
+    """Nothing answers at the control address: no server is running there."""
 
 
 class ControlClient:
@@ -46,7 +50,7 @@ class ControlClient:
             raise ControlError(_message(exc.read()) or f"HTTP {exc.code}") from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise ControlError(f"no printerapp server at {self.base} ({reason})") from exc
+            raise NoServerError(f"no printerapp server at {self.base} ({reason})") from exc
         return json.loads(raw) if raw else None
 
 

@@ -9,15 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.server import free_port
+
 from .backends import REALISTIC, backend_dir
 
 
 @pytest.mark.e2e
 @pytest.mark.timeout(60)
-def test_one_shot_lists_devices_one_per_line(tmp_path: Path) -> None:
+def test_without_a_server_one_shot_lists_devices_one_per_line(tmp_path: Path) -> None:
     with backend_dir({"fake": (REALISTIC, 0o700)}) as root:
         config = tmp_path / "printerapp.toml"
-        config.write_text(f'[detection]\nbackend_dir = "{root}"\nbrowse_time = 0.5\n')
+        config.write_text(
+            f'[server]\ncontrol = "127.0.0.1:{free_port()}"\n'  # nothing listens there
+            f'[detection]\nbackend_dir = "{root}"\nbrowse_time = 0.5\n'
+        )
         env = {**os.environ, "PRINTERAPP_CONFIG": str(config)}
         out = subprocess.run(
             [sys.executable, "-m", "printerapp", "devices"],

@@ -63,12 +63,15 @@ def _ipp_announced(port: int) -> bool:
     return port in found
 
 
-def _printerapp(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def _printerapp(
+    *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "printerapp", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -93,6 +96,9 @@ def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: 
         attrs = _ipptool(queue["uri"], "get-printer-attributes.test")
         assert attrs.returncode == 0, attrs.stdout + attrs.stderr
         assert _ipp_announced(queue["port"])
+        listed = _printerapp("devices", env={"PRINTERAPP_CONFIG": str(daemon.config)})
+        assert listed.returncode == 0, listed.stderr
+        assert any(line.split()[1] == queue["device_uri"] for line in listed.stdout.splitlines())
 
         job = _ipptool(queue["uri"], "print-job.test", "-f", TESTPAGE)
         assert job.returncode == 0, job.stdout + job.stderr
