@@ -10,9 +10,10 @@ then run only on records containing all of its literal pieces.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from printerapp.deviceid import model_key
 from printerapp.ppd.match import CupsQuery, casecmp_key, names_key, score_device_id
 from printerapp.ppd.match import score_make_model as _mm_score
 from printerapp.ppd.records import DriverRecord
@@ -133,14 +134,12 @@ class DriverIndex:
             if all(p in text for p in others):
                 yield i
 
-    def by_model(
-        self, key: Callable[[str, str], tuple[str, str]], wanted: tuple[str, str]
-    ) -> list[DriverRecord]:
-        """Return the records (with a device ID) whose ``key(manufacturer, model)`` is *wanted*."""
+    def same_model(self, manufacturer: str, model: str) -> list[DriverRecord]:
+        """Return the records (with a device ID) of the same printer, by :func:`model_key`."""
         if self._by_model is None:
             table: dict[tuple[str, str], list[int]] = {}
             for i, rec in enumerate(self.records):
                 if rec.device_id:
-                    table.setdefault(key(rec.manufacturer, rec.model), []).append(i)
+                    table.setdefault(model_key(rec.manufacturer, rec.model), []).append(i)
             self._by_model = table
-        return [self.records[i] for i in self._by_model.get(wanted, [])]
+        return [self.records[i] for i in self._by_model.get(model_key(manufacturer, model), [])]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from printerapp.deviceid import DeviceId, model_key, parse_device_id
+from printerapp.deviceid import DeviceId, parse_device_id
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.match import compile_query
 from printerapp.ppd.records import DriverRecord
@@ -119,7 +119,7 @@ def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
 def _same_model_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     if not dev.model:
         return []
-    hits = index.by_model(model_key, model_key(dev.manufacturer, dev.model))
+    hits = index.same_model(dev.manufacturer, dev.model)
     hits.sort(key=lambda r: not r.recommended)  # stable: CUPS's order otherwise
     return [Candidate(r, 0, ("same model, normalised MFG+MDL",)) for r in hits]
 

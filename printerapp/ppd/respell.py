@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from printerapp.deviceid import DeviceId, model_key, parse_device_id, short_key
+from printerapp.deviceid import DeviceId, parse_device_id, short_key
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.ppdscan import normalize_make_and_model
 
@@ -105,7 +105,7 @@ def respellings(index: DriverIndex, dev: DeviceId) -> list[tuple[Spelling, str]]
     if not dev.model:
         return []
     found = Counter[Spelling]()
-    for rec in index.by_model(model_key, model_key(dev.manufacturer, dev.model)):
+    for rec in index.same_model(dev.manufacturer, dev.model):
         found[Spelling.of(rec.device_id)] += 1
     mfg, mdl = dev.manufacturer.lower(), dev.model.lower()
     own_keys = {(k, v[0].lower()) for k, v in _raw_fields(dev).items()}
