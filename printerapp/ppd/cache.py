@@ -33,6 +33,7 @@ from printerapp.ppd.sources import (
     Source,
     SourceResult,
     driver_sources,
+    drv_sources,
     file_sources,
     ppd_roots,
     read_source,
@@ -43,7 +44,7 @@ __all__ = ["CACHE_FORMAT", "LoadStats", "cache_file", "load_index"]
 log = logging.getLogger(__name__)
 
 #: bump when DriverRecord or the cached layout changes
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: threads reading sources in parallel (driver programs mostly wait on I/O)
 READ_THREADS = 4
 
@@ -75,7 +76,9 @@ def cache_file(state_dir: Path) -> Path | None:
 
 def _list_sources(dirs: CupsDirs, config: DriversConfig) -> list[Source]:
     files = file_sources(ppd_roots(dirs, config.user_ppd_dir))
-    return files + driver_sources(dirs.serverbin / "driver", config.exclude_programs)
+    programs = driver_sources(dirs.serverbin / "driver", config.exclude_programs)
+    # slowest first, so the thread pool does not wait on ppdc at the end
+    return drv_sources(dirs.datadir / "drv") + programs + files
 
 
 def _read_all(sources: list[Source], timeout: float) -> list[SourceResult]:

@@ -1,7 +1,8 @@
 """Get a PPD's text and install it under the state directory.
 
 A PPD file is read (and un-gzipped); a driver program's PPD is produced by
-``PROGRAM cat URI``, run directly with a timeout.  The copy is written to a
+``PROGRAM cat URI``, and a ``.drv`` file's by ``ppdc``, each run directly
+with a timeout.  The copy is written to a
 temporary file in the target directory, then renamed, so a reader never sees
 half a PPD.  Its file name comes from untrusted data (model names), so it is
 sanitised: only ``[A-Za-z0-9._-]``, no leading dot, bounded length.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from printerapp.errors import PPDError
 from printerapp.ppd import programs
+from printerapp.ppd.drvfiles import compile_drv, split_drv_name
 from printerapp.ppd.ppdfile import read_ppd_bytes
 from printerapp.ppd.records import DriverRecord
 
@@ -36,6 +38,12 @@ def ppd_bytes(record: DriverRecord, timeout: float = programs.CAT_TIMEOUT) -> by
     """Return the PPD of *record*: the file's bytes, or what its driver program prints."""
     if record.kind == "file":
         return read_ppd_bytes(Path(record.path))
+    if record.kind == "drv":
+        _drv, ppd_file = split_drv_name(record.name)
+        data = compile_drv(Path(record.path), timeout).get(ppd_file)
+        if data is None:
+            raise PPDError(f"{record.path}: ppdc no longer writes {ppd_file}")
+        return data
     data = programs.run_program(programs.cat_argv(Path(record.path), record.name), timeout)
     if not data.lstrip().startswith(b"*PPD-Adobe:"):
         raise PPDError(f"{record.path} cat {record.name}: output is not a PPD")

@@ -107,8 +107,11 @@ def _ppd_make(manufacturer: str, make_model: str) -> str:
     return "HP" if lower.startswith("hewlett") else manufacturer
 
 
-def record_from_ppd_text(text: str, path: str, name: str) -> DriverRecord:
-    """Build the record of a PPD whose text is *text*; raise PPDError on missing keys."""
+def record_from_ppd_text(text: str, path: str, name: str, kind: str = "file") -> DriverRecord:
+    """Build the record of a PPD whose text is *text*; raise PPDError on missing keys.
+
+    *kind* is ``file``, or ``drv`` for a PPD compiled from the ``.drv`` file *path*.
+    """
     header = parse_ppd(text, path)
     products = [ln.value for ln in header.values("Product") if ln.value.startswith("(")]
     psversions = header.values("PSVersion")
@@ -133,9 +136,9 @@ def record_from_ppd_text(text: str, path: str, name: str) -> DriverRecord:
         device_id += ";"
     return DriverRecord.create(
         name=name,
-        kind="file",
+        kind=kind,
         path=path,
-        scheme="file",
+        scheme=kind,
         make=_ppd_make(manufacturer, make_model),
         make_and_model=make_model[:MAKE_AND_MODEL_MAX],
         nickname=header.nickname or make_model,

@@ -71,13 +71,13 @@ def run_program(argv: list[str], timeout: float, *, check: bool = True) -> bytes
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             start_new_session=True,  # its own group: a timeout kills its children too
         )
     except OSError as exc:
         raise DriverProgramError(f"{argv[0]}: cannot run: {exc.strerror or exc}") from exc
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         raise DriverProgramError(f"{argv[0]}: killed after {timeout:g} s (hung)") from None
@@ -85,10 +85,30 @@ def run_program(argv: list[str], timeout: float, *, check: bool = True) -> bytes
         _kill_group(proc)
         raise
     if check and proc.returncode != 0:
-        raise DriverProgramError(f"{argv[0]}: exited with status {proc.returncode}")
+        why = _reason(argv[0], err) or _reason(argv[0], out)  # some print usage on stdout
+        raise DriverProgramError(
+            f"{argv[0]}: exited with status {proc.returncode}" + (f": {why}" if why else "")
+        )
     if len(out) > MAX_OUTPUT:
         raise DriverProgramError(f"{argv[0]}: output too large")
     return out
+
+
+def _reason(program: str, stderr: bytes) -> str:
+    """Return why a program failed, from its stderr: its first "PROG:" line, else the last.
+
+    ppdc, for one, prints ``ppdc: Unterminated string ... on line 3 of x.drv``,
+    or only its usage when a file defines no driver.
+    """
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    own = [ln for ln in lines if ln.startswith(f"{Path(program).name}:")]
+    if own:
+        why = own[0]
+    elif lines and lines[0].lower().startswith("usage:"):
+        why = "it printed its usage (nothing to do, or bad arguments)"
+    else:
+        why = lines[-1] if lines else ""
+    return "".join(c if c.isprintable() else "?" for c in why)[:200]
 
 
 def parse_list_output(data: bytes) -> ListResult:

@@ -1,7 +1,7 @@
-"""Where PPDs come from: PPD directories, driver programs and the user's directory.
+"""Where PPDs come from: PPD directories, driver programs, ``.drv`` files, the user's.
 
 Every source has a *stamp* that changes when its content may have changed:
-a PPD file's mtime and size, a driver program's identity (device, inode,
+a PPD or ``.drv`` file's identity and a driver program's (device, inode,
 mtime, size).  The index cache reuses a source's records while its stamp is
 unchanged, so only new or changed sources are read again.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import DriverError
 from printerapp.ppd import programs
-from printerapp.ppd.ppdscan import scan_ppd_file
+from printerapp.ppd.drvfiles import compile_drv, drv_ppd_name
+from printerapp.ppd.ppdscan import decode_ppd, record_from_ppd_text, scan_ppd_file
 from printerapp.ppd.records import DriverRecord, record_from_list_entry
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Source",
     "SourceResult",
     "driver_sources",
+    "drv_sources",
     "file_sources",
     "ppd_roots",
     "read_source",
@@ -57,9 +59,9 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One PPD file or one driver program."""
+    """One PPD file, driver program or ``.drv`` file."""
 
-    #: ``file`` or ``driver``
+    #: ``file``, ``driver`` or ``drv``
     kind: str
     path: str
     #: the ppd-name of a file; the scheme (program name) of a driver
@@ -144,6 +146,42 @@ def driver_sources(driver_dir: Path, exclude: tuple[str, ...]) -> list[Source]:
     return out
 
 
+def drv_sources(drv_dir: Path) -> list[Source]:
+    """List the PPD compiler files (``*.drv``) in *drv_dir*, as cups-driverd reads them."""
+    try:
+        entries = sorted(os.scandir(drv_dir), key=lambda e: e.name)
+    except OSError:
+        return []
+    out: list[Source] = []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.name.endswith(".drv"):
+            continue
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            out.append(Source("drv", entry.path, entry.name, _stamp(st)))
+    return out
+
+
+def _read_drv(src: Source) -> SourceResult:
+    try:
+        compiled = compile_drv(Path(src.path))
+    except DriverError as exc:
+        return SourceResult(src.stamp, (), (Problem(src.path, str(exc)),))
+    records: list[DriverRecord] = []
+    problems: list[Problem] = []
+    for ppd_file, data in compiled.items():
+        name = drv_ppd_name(Path(src.path), ppd_file)
+        try:
+            text = decode_ppd(data, name)
+            records.append(record_from_ppd_text(text, src.path, name, kind="drv"))
+        except DriverError as exc:
+            problems.append(Problem(f"{src.path} ({ppd_file})", str(exc)))
+    return SourceResult(src.stamp, tuple(records), tuple(problems))
+
+
 def _read_driver(src: Source, timeout: float) -> SourceResult:
     try:
         listed = programs.list_program(Path(src.path), timeout)
@@ -161,6 +199,8 @@ def read_source(src: Source, timeout: float = programs.LIST_TIMEOUT) -> SourceRe
     """Read one source into records; problems are returned, never raised."""
     if src.kind == "driver":
         return _read_driver(src, timeout)
+    if src.kind == "drv":
+        return _read_drv(src)
     try:
         record = scan_ppd_file(Path(src.path), src.name)
     except DriverError as exc:

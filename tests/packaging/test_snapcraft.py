@@ -27,6 +27,8 @@ SERVER_PLUGS = {"network", "network-bind", "avahi-control", "raw-usb", "hardware
 #: programs printerapp runs from the staged packages, and the package each comes from
 STAGED_PROGRAMS = {
     "/usr/sbin/ippeveprinter": "cups-ipp-utils",
+    "/usr/bin/ppdc": "cups-ppdc",
+    "/usr/share/cups/drv/sample.drv": "cups-common",
     "/usr/lib/cups/filter/pdftopdf": "cups-filters-core-drivers",
     "/usr/lib/cups/filter/gstoraster": "cups-filters",
     "/usr/bin/gs": "ghostscript",

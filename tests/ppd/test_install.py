@@ -28,6 +28,7 @@ def test_install_file_and_driver_ppds(real_index: DriverIndex, tmp_path: Path) -
     for name in (
         "lsb/usr/cupsfilters/Generic-PDF_Printer-PDF.ppd",
         "gutenprint.5.3://hp-lj_2100/expert",
+        "drv:///sample.drv/zebra.ppd",
     ):
         rec = real_index.get(name)
         assert rec is not None

@@ -95,6 +95,27 @@ def test_a_cmd_unlike_the_ppds_still_matches_mfg_and_mdl(real_index: DriverIndex
     assert (best.record.name, best.score) == ("gutenprint.5.3://hp-lj_2100/expert", 2)
 
 
+@pytest.mark.parametrize(
+    ("device_id", "make_model", "expected"),
+    [
+        # cups-driverd's own choices (checked against it): PPDs it compiles from .drv files
+        ("MFG:HP;MDL:DeskJet Series;", "HP DeskJet Series", "drv:///sample.drv/deskjet.ppd"),
+        (
+            "MFG:Zebra;MDL:ZPL Label Printer;",
+            "Zebra ZPL Label Printer",
+            "drv:///sample.drv/zebra.ppd",
+        ),
+        ("MFG:DYMO;MDL:Label Printer;", "DYMO Label Printer", "drv:///sample.drv/dymo.ppd"),
+    ],
+)
+def test_drv_ppds_are_ranked(
+    real_index: DriverIndex, device_id: str, make_model: str, expected: str
+) -> None:
+    best = rank(real_index, DeviceQuery(device_id, make_model), 1).best
+    assert best is not None
+    assert best.record.name == expected
+
+
 def test_model_key_folds_the_spellings_of_one_printer() -> None:
     key = model_key("HP", "LaserJet 2100")
     assert model_key("Hewlett-Packard", "HP LaserJet 2100 Series") == key

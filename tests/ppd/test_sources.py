@@ -13,6 +13,7 @@ import pytest
 
 from printerapp.cupsdirs import CupsDirs
 from printerapp.ppd.cache import load_index
+from printerapp.ppd.install import ppd_bytes
 from printerapp.ppd.settings import DriversConfig
 from printerapp.ppd.sources import ppd_roots
 
@@ -24,6 +25,18 @@ echo 'this is garbage'
 echo '"fake:two" en "Acme" "Acme Two (recommended)" "MFG:Acme;MDL:Two;"'
 """
 HANGING_DRIVER = "#!/bin/sh\nsleep 60\n"
+ACME_DRV = """// a driver file for CUPS's PPD compiler, without includes
+{
+  Manufacturer "Acme"
+  ModelName "Label 9"
+  Version 1.0
+  PCFileName "acmelbl.ppd"
+  Attribute "1284DeviceID" "" "MFG:Acme;MDL:Label 9;CMD:ZPL;"
+  Filter application/vnd.cups-raster 50 rastertolabel
+  *CustomMedia "w288h432/4 x 6" 288 432 0 0 0 0 "" ""
+  *Resolution k 1 0 0 0 "203dpi/203 DPI"
+}
+"""
 
 
 def _program(path: Path, text: str) -> None:
@@ -42,7 +55,13 @@ def _bad_sources(dirs: CupsDirs) -> dict[str, Path]:
         "missing": model / "missing.ppd",
         "hang": dirs.serverbin / "driver" / "hangs",
         "driver": dirs.serverbin / "driver" / "fake",
+        "drv": dirs.datadir / "drv" / "broken.drv",
+        "empty-drv": dirs.datadir / "drv" / "empty.drv",
     }
+    paths["drv"].parent.mkdir()
+    (dirs.datadir / "drv" / "acme.drv").write_text(ACME_DRV)
+    paths["drv"].write_text('{\n  Manufacturer "Acme"\n  ModelName "Broken\n')
+    paths["empty-drv"].write_text("// defines no driver\n")
     paths["good"].write_bytes(good)
     paths["gz"].write_bytes(gzip.compress(good.replace(b"Generic PDF Printer", b"Other PDF")))
     paths["corrupt"].write_bytes(gzip.compress(good)[:200])
@@ -71,7 +90,13 @@ def test_bad_input_is_reported_once_and_skipped(
     assert time.monotonic() - start < 10  # the hanging program was killed at its timeout
     assert not stats.from_cache
     names = {r.name for r in index.records}
-    assert {"good.ppd", "good2.ppd.gz", "fake:one", "fake:two"} <= names
+    assert {
+        "good.ppd",
+        "good2.ppd.gz",
+        "fake:one",
+        "fake:two",
+        "drv:///acme.drv/acmelbl.ppd",
+    } <= names
     problems = {p.source: p.message for p in index.problems}
     for key, words in [
         ("corrupt", "gzip"),
@@ -79,17 +104,19 @@ def test_bad_input_is_reported_once_and_skipped(
         ("missing", "Product"),
         ("hang", "killed"),
         ("driver", "bad list line"),
+        ("drv", "Unterminated string"),
+        ("empty-drv", "usage"),
     ]:
         assert words in problems[str(paths[key])], key
         assert sum(str(paths[key]) in r.getMessage() for r in caplog.records) == 1, key
-    assert len(index.problems) == 5
+    assert len(index.problems) == 7
     caplog.clear()
     again, stats = load_index(fake_cups, config, tmp_path / "state")
     assert stats.from_cache
     assert stats.reread == 0
     assert not caplog.records  # reported once: a warm start does not repeat it
     assert [r.name for r in again.records] == [r.name for r in index.records]
-    assert len(again.problems) == 5
+    assert len(again.problems) == 7
 
 
 def test_records_follow_cups_rules(fake_cups: CupsDirs, tmp_path: Path) -> None:
@@ -104,6 +131,22 @@ def test_records_follow_cups_rules(fake_cups: CupsDirs, tmp_path: Path) -> None:
     assert one is not None
     assert one.command_set == ("PCL",)
     assert one.manufacturer == "Acme"
+
+
+def test_drv_files_are_compiled_by_ppdc_as_cups_driverd_lists_them(
+    fake_cups: CupsDirs, tmp_path: Path
+) -> None:
+    (fake_cups.datadir / "drv").mkdir()
+    (fake_cups.datadir / "drv" / "acme.drv").write_text(ACME_DRV)
+    index, _ = load_index(fake_cups, DriversConfig(), tmp_path / "state")
+    rec = index.get("drv:///acme.drv/acmelbl.ppd")
+    assert rec is not None
+    assert (rec.kind, rec.scheme, rec.make) == ("drv", "drv", "Acme")
+    assert rec.make_and_model == "Acme Label 9, 1.0"  # ppdc's NickName, as cups-driverd lists it
+    assert rec.device_id == "MFG:Acme;MDL:Label 9;CMD:ZPL;"
+    ppd = ppd_bytes(rec)
+    assert ppd.startswith(b"*PPD-Adobe:")
+    assert b'*cupsFilter: "application/vnd.cups-raster 50 rastertolabel"' in ppd
 
 
 def test_cache_invalidated_by_file_and_program_changes(fake_cups: CupsDirs, tmp_path: Path) -> None:
