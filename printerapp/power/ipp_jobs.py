@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from printerapp.errors import PowerWatchError
 from printerapp.power.idle import JobPhase
 
-__all__ = ["IPP_TIMEOUT_S", "active_jobs", "active_jobs_at", "phases", "queue_uri"]
+__all__ = [
+    "IPP_TIMEOUT_S",
+    "active_jobs",
+    "active_jobs_at",
+    "get_jobs_message",
+    "phases",
+    "queue_uri",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +30,20 @@ IPP_TIMEOUT_S = 8
 #: job-state (RFC 8011 5.3.7) -> phase.  A held job (4) waits for someone and
 #: must not keep the printer on; a stopped one (6) is still the printer's.
 _PHASES = {3: JobPhase.PENDING, 5: JobPhase.PROCESSING, 6: JobPhase.PROCESSING}
+
+
+def get_jobs_message(requested: list[str] | None = None) -> dict[str, object]:
+    """Return a pyipp Get-Jobs message for the not-completed jobs.
+
+    pyipp's default ``attributes-natural-language`` is ``en-US``, which IPP's
+    naturalLanguage syntax does not allow (it is lower case) and which
+    Debian's CUPS 2.4.2 security updates answer with client-error-bad-request;
+    ``en`` is what ipptool sends.
+    """
+    attrs: dict[str, object] = {"attributes-natural-language": "en", "which-jobs": "not-completed"}
+    if requested:
+        attrs["requested-attributes"] = requested
+    return {"operation-attributes-tag": attrs}
 
 
 def queue_uri(server: str, queue: str) -> str:
@@ -51,12 +72,7 @@ async def active_jobs_at(printer_uri: str, prefix: str = "") -> dict[str, JobPha
     from pyipp.enums import IppOperation
     from pyipp.exceptions import IPPError
 
-    message = {
-        "operation-attributes-tag": {
-            "which-jobs": "not-completed",
-            "requested-attributes": ["job-id", "job-state"],
-        }
-    }
+    message = get_jobs_message(["job-id", "job-state"])
     try:
         async with IPP(printer_uri, request_timeout=IPP_TIMEOUT_S) as ipp:
             response = await ipp.execute(IppOperation.GET_JOBS, message)

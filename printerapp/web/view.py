@@ -21,6 +21,7 @@ from aiohttp import web
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import PrinterProcessError
 from printerapp.manager.system import Manager, PrinterInfo
+from printerapp.power.ipp_jobs import get_jobs_message
 from printerapp.ppd.rank import Choice, DeviceQuery
 from printerapp.web.power import MAX_SECONDS, NoPower, PowerControl
 from printerapp.web.testpage import print_test_page
@@ -80,7 +81,7 @@ async def queue_jobs(port: int) -> int | None:
     from pyipp.enums import IppOperation
     from pyipp.exceptions import IPPError
 
-    message = {"operation-attributes-tag": {"which-jobs": "not-completed"}}
+    message = get_jobs_message()
     try:
         async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=JOBS_TIMEOUT_S) as ipp:
             response = await ipp.execute(IppOperation.GET_JOBS, message)
