@@ -2,10 +2,10 @@
 
 A PPD file is read (and un-gzipped); a driver program's PPD is produced by
 ``PROGRAM cat URI``, and a ``.drv`` file's by ``ppdc``, each run directly
-with a timeout.  The copy is written to a
-temporary file in the target directory, then renamed, so a reader never sees
-half a PPD.  Its file name comes from untrusted data (model names), so it is
-sanitised: only ``[A-Za-z0-9._-]``, no leading dot, bounded length.
+with a timeout.  The copy is written to a temporary file in the target
+directory, then renamed, so a reader never sees half a PPD.  Its file name
+comes from untrusted data (model names), so it is sanitised: only
+``[A-Za-z0-9._-]``, no leading dot, bounded length.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def sanitize_name(name: str) -> str:
 
 
 def ppd_bytes(record: DriverRecord, timeout: float = programs.CAT_TIMEOUT) -> bytes:
-    """Return the PPD of *record*: the file's bytes, or what its driver program prints."""
+    """Return the PPD of *record*: the file's bytes, or what its program or ppdc makes."""
     if record.kind == "file":
         return read_ppd_bytes(Path(record.path))
     if record.kind == "drv":

@@ -94,13 +94,13 @@ def run_program(argv: list[str], timeout: float, *, check: bool = True) -> bytes
     return out
 
 
-def _reason(program: str, stderr: bytes) -> str:
-    """Return why a program failed, from its stderr: its first "PROG:" line, else the last.
+def _reason(program: str, output: bytes) -> str:
+    """Return why a program failed, from its output: its first "PROG:" line, else the last.
 
     ppdc, for one, prints ``ppdc: Unterminated string ... on line 3 of x.drv``,
     or only its usage when a file defines no driver.
     """
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in output.decode("utf-8", "replace").splitlines() if ln.strip()]
     own = [ln for ln in lines if ln.startswith(f"{Path(program).name}:")]
     if own:
         why = own[0]

@@ -127,42 +127,39 @@ def file_sources(roots: list[tuple[Path, str]]) -> list[Source]:
     return [src for root, prefix in roots for src in _walk(root, prefix, seen)]
 
 
-def driver_sources(driver_dir: Path, exclude: tuple[str, ...]) -> list[Source]:
-    """List the executable driver programs in *driver_dir*, minus *exclude*."""
-    out: list[Source] = []
+def _regular_files(directory: Path) -> Iterator[tuple[os.DirEntry[str], os.stat_result]]:
+    """Yield the visible regular files of *directory* (not recursive), by name."""
     try:
-        entries = sorted(os.scandir(driver_dir), key=lambda e: e.name)
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except OSError:
-        return out
+        return
     for entry in entries:
-        if entry.name.startswith(".") or entry.name in exclude:
-            continue
-        try:
-            st = entry.stat()
-        except OSError:
-            continue
-        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
-            out.append(Source("driver", entry.path, entry.name, _stamp(st)))
-    return out
-
-
-def drv_sources(drv_dir: Path) -> list[Source]:
-    """List the PPD compiler files (``*.drv``) in *drv_dir*, as cups-driverd reads them."""
-    try:
-        entries = sorted(os.scandir(drv_dir), key=lambda e: e.name)
-    except OSError:
-        return []
-    out: list[Source] = []
-    for entry in entries:
-        if entry.name.startswith(".") or not entry.name.endswith(".drv"):
+        if entry.name.startswith("."):
             continue
         try:
             st = entry.stat()
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode):
-            out.append(Source("drv", entry.path, entry.name, _stamp(st)))
-    return out
+            yield entry, st
+
+
+def driver_sources(driver_dir: Path, exclude: tuple[str, ...]) -> list[Source]:
+    """List the executable driver programs in *driver_dir*, minus *exclude*."""
+    return [
+        Source("driver", entry.path, entry.name, _stamp(st))
+        for entry, st in _regular_files(driver_dir)
+        if entry.name not in exclude and st.st_mode & 0o111
+    ]
+
+
+def drv_sources(drv_dir: Path) -> list[Source]:
+    """List the PPD compiler files (``*.drv``) in *drv_dir*, as cups-driverd reads them."""
+    return [
+        Source("drv", entry.path, entry.name, _stamp(st))
+        for entry, st in _regular_files(drv_dir)
+        if entry.name.endswith(".drv")
+    ]
 
 
 def _read_drv(src: Source) -> SourceResult:
