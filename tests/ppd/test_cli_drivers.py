@@ -47,3 +47,18 @@ def test_list_and_cat(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert main(["drivers", "--cat", "lsb/usr/cupsfilters/pxlmono.ppd"]) == 0
     assert capsys.readouterr().out.startswith("*PPD-Adobe:")
     assert main(["drivers", "--cat", "no/such"]) == 1
+
+
+def test_respelled_id_says_how_it_matched(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["drivers", "--device-id", "MANUFACTURER:HP;MODEL:LaserJet 2100;", "--limit", "1"]
+    assert main(args) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert "hp-lj_2100" in line
+    assert "respelled MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series" in line
+
+
+def test_cat_a_ppd_compiled_from_a_drv_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["drivers", "--cat", "drv:///sample.drv/zebra.ppd"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("*PPD-Adobe:")
+    assert '*NickName: "Zebra ZPL Label Printer"' in out
