@@ -21,7 +21,7 @@ from pathlib import Path
 from printerapp.cupsdirs import CupsDirs
 from printerapp.errors import DriverError
 from printerapp.ppd import programs
-from printerapp.ppd.drvfiles import compile_drv, drv_ppd_name
+from printerapp.ppd.drvfiles import compile_drv, drv_ppd_name, find_ppdc
 from printerapp.ppd.ppdscan import decode_ppd, record_from_ppd_text, scan_ppd_file
 from printerapp.ppd.records import DriverRecord, record_from_list_entry
 
@@ -154,9 +154,17 @@ def driver_sources(driver_dir: Path, exclude: tuple[str, ...]) -> list[Source]:
 
 
 def drv_sources(drv_dir: Path) -> list[Source]:
-    """List the PPD compiler files (``*.drv``) in *drv_dir*, as cups-driverd reads them."""
+    """List the PPD compiler files (``*.drv``) in *drv_dir*, as cups-driverd reads them.
+
+    A stamp covers the file and the compiler: a new ppdc may write other PPDs.
+    """
+    ppdc = find_ppdc()
+    try:
+        compiler = _stamp(Path(ppdc).stat()) if ppdc else "no ppdc"
+    except OSError:
+        compiler = "no ppdc"
     return [
-        Source("drv", entry.path, entry.name, _stamp(st))
+        Source("drv", entry.path, entry.name, f"{_stamp(st)}/{compiler}")
         for entry, st in _regular_files(drv_dir)
         if entry.name.endswith(".drv")
     ]
