@@ -106,8 +106,10 @@ def _cups_candidates(
     ]
 
 
-def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
-    for spelling, text in respellings(index, dev):
+def _respelled_candidates(
+    index: DriverIndex, dev: DeviceId, same_model: list[DriverRecord]
+) -> list[Candidate]:
+    for spelling, text in respellings(same_model, dev):
         found = _cups_candidates(
             index, text, backend_make_model(parse_device_id(text)), dev, (f"respelled {spelling}",)
         )
@@ -116,11 +118,8 @@ def _respelled_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     return []
 
 
-def _same_model_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
-    if not dev.model:
-        return []
-    hits = index.same_model(dev.manufacturer, dev.model)
-    hits.sort(key=lambda r: not r.recommended)  # stable: CUPS's order otherwise
+def _same_model_candidates(same_model: list[DriverRecord]) -> list[Candidate]:
+    hits = sorted(same_model, key=lambda r: not r.recommended)  # stable: CUPS's order otherwise
     return [Candidate(r, 0, ("same model, normalised MFG+MDL",)) for r in hits]
 
 
@@ -139,12 +138,11 @@ def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
 def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     """Rank the PPDs for a device (without pins); explain when there is none."""
     dev = parse_device_id(query.device_id)
-    found = (
-        _cups_candidates(index, query.device_id, query.make_model, dev)
-        or _respelled_candidates(index, dev)
-        or _same_model_candidates(index, dev)
-        or _generic_candidates(index, dev)
-    )
+    found = _cups_candidates(index, query.device_id, query.make_model, dev)
+    if not found and dev.model:
+        same_model = index.same_model(dev.manufacturer, dev.model)
+        found = _respelled_candidates(index, dev, same_model) or _same_model_candidates(same_model)
+    found = found or _generic_candidates(index, dev)
     if not found:
         what = dev.make_and_model or query.make_model or query.device_id or "device"
         reason = f"no PPD matches {what!r} and its CMD ({','.join(dev.command_set) or 'none'})"

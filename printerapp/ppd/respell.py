@@ -5,24 +5,25 @@ saying ``MFG:Hewlett-Packard``, ``MODEL:`` never meets ``MDL:``, and
 ``MDL:LaserJet 2100`` never meets ``MDL:HP LaserJet 2100 Series``.  Real
 printers spell themselves all these ways.  When CUPS's score finds nothing,
 the device's model is looked up by :func:`~printerapp.deviceid.model_key`
-among the PPDs' own device IDs, and the device's ID is rewritten with the
-PPDs' ``MFG`` and ``MDL`` and their key names (``Model:`` where a PPD says
-so), without padding, the device's other fields and their order kept.  That
-ID is then ranked by CUPS's rules unchanged, so a printer gets the driver
-CUPS would give it had it spelled its ID as the PPD does, however it really
-spells it.
+among the PPDs' own device IDs (``DriverIndex.same_model``), and the
+device's ID is rewritten with the PPDs' ``MFG`` and ``MDL`` and their key
+names (``Model:`` where a PPD says so), without padding, the device's other
+fields and their order kept.  That ID is then ranked by CUPS's rules
+unchanged, so a printer gets the driver CUPS would give it had it spelled
+its ID as the PPD does, however it really spells it.
 
-This module is pure: it reads the index, it does no I/O.
+This module is pure: it reads records, it does no I/O.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from printerapp.deviceid import DeviceId, parse_device_id, short_key
-from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.ppdscan import normalize_make_and_model
+from printerapp.ppd.records import DriverRecord
 
 __all__ = ["Spelling", "backend_make_model", "respell", "respellings"]
 
@@ -94,19 +95,17 @@ def respell(dev: DeviceId, spelling: Spelling) -> str:
     return "".join(fields)
 
 
-def respellings(index: DriverIndex, dev: DeviceId) -> list[tuple[Spelling, str]]:
-    """Return (spelling, *dev* respelled) for each PPD spelling of its model, nearest first.
+def respellings(same_model: Iterable[DriverRecord], dev: DeviceId) -> list[tuple[Spelling, str]]:
+    """Return (spelling, *dev* respelled) for each spelling of *same_model*, nearest first.
+
+    *same_model* are the PPDs of the device's model (``DriverIndex.same_model``).
 
     Nearest means: the same ``MFG`` (ignoring case), then the same ``MDL``, then
     the most key names written as the device writes them, then the spelling
     most PPDs use.  An ID already spelled as a PPD is left out, as CUPS has
     ranked it already.
     """
-    if not dev.model:
-        return []
-    found = Counter[Spelling]()
-    for rec in index.same_model(dev.manufacturer, dev.model):
-        found[Spelling.of(rec.device_id)] += 1
+    found = Counter(Spelling.of(rec.device_id) for rec in same_model)
     mfg, mdl = dev.manufacturer.lower(), dev.model.lower()
     own_keys = {(k, v[0].lower()) for k, v in _raw_fields(dev).items()}
 
