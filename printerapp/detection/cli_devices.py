@@ -22,7 +22,7 @@ from printerapp.errors import PrinterAppError
 from .config import DetectionConfig
 from .detector import Detector
 from .deviced import SchemeFilter
-from .records import Device, DeviceChange
+from .records import Device, DeviceChange, describe_line
 
 __all__ = ["add_arguments", "one_shot", "run"]
 
@@ -77,22 +77,15 @@ def _server_devices(server: str | None) -> list[dict[str, str]] | None:
     return list(answer["devices"])
 
 
-def _describe(device: dict[str, str]) -> str:
-    """One line, as :meth:`Device.describe` prints a device."""
-    return (
-        f"{device['transport']:8} {device['uri']}  {device['make_and_model']!r}"
-        f"  {device['device_id'] or '-'}"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the devices (or stream changes with ``--watch``)."""
     try:
         if not args.watch and not args.scan:
             served = _server_devices(args.server)
             if served is not None:
-                for item in served:
-                    print(_describe(item))
+                for d in served:
+                    fields = (d["transport"], d["uri"], d["make_and_model"], d["device_id"])
+                    print(describe_line(*fields))
                 return 0
         config = DetectionConfig.from_section(load_config().section("detection"))
         if args.browse_time is not None:

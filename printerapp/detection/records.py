@@ -16,6 +16,7 @@ __all__ = [
     "DeviceChange",
     "Transport",
     "clean_text",
+    "describe_line",
     "host_from_uri",
     "serial_from_uri",
 ]
@@ -83,10 +84,14 @@ class Device:
 
     def describe(self) -> str:
         """Return one line: transport, URI, make-and-model and 1284 ID."""
-        return (
-            f"{self.transport.name.lower():8} {self.uri}  {self.make_and_model!r}"
-            f"  {str(self.device_id) or '-'}"
+        return describe_line(
+            self.transport.name.lower(), self.uri, self.make_and_model, str(self.device_id)
         )
+
+
+def describe_line(transport: str, uri: str, make_and_model: str, device_id: str) -> str:
+    """Return a device's one-line description (``printerapp devices``, change events)."""
+    return f"{transport:8} {uri}  {make_and_model!r}  {device_id or '-'}"
 
 
 def host_from_uri(uri: str) -> str:
