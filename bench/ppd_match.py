@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from printerapp.cupsdirs import CupsDirs  # noqa: E402
+from printerapp.cups import CupsDirs  # noqa: E402
 from printerapp.ppd.cache import load_index  # noqa: E402
 from printerapp.ppd.rank import DeviceQuery, rank  # noqa: E402
 from printerapp.ppd.settings import DriversConfig  # noqa: E402

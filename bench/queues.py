@@ -16,19 +16,22 @@ machine)::
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printerapp.manager.ipp_request import get_printer_attributes, response_status
+from pyipp import IPP
+from pyipp.enums import IppOperation
+from pyipp.exceptions import IPPError
+
 from tests.support.avahi import loopback_avahi
 from tests.support.server import Daemon, Printer, kill_queues, queue_processes
 
@@ -42,16 +45,18 @@ def _only_loopback() -> bool:
 
 
 def _answers(port: int) -> bool:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/ipp/print",
-        data=get_printer_attributes(f"ipp://localhost:{port}/ipp/print"),
-        headers={"Content-Type": "application/ipp"},
-    )
+    """Return True once the queue on *port* answers Get-Printer-Attributes."""
+
+    async def ask() -> None:
+        async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=2) as ipp:
+            message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
+            await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
+
     try:
-        with urllib.request.urlopen(request, timeout=2) as resp:  # noqa: S310
-            return response_status(resp.read()) < 0x0100
-    except (OSError, ValueError):
+        asyncio.run(ask())
+    except (IPPError, OSError):
         return False
+    return True
 
 
 def _ready_ports(daemon: Daemon) -> list[int]:

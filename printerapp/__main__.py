@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from printerapp.cli import main
+from printerapp.cli.main import main
 
 raise SystemExit(main())

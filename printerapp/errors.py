@@ -18,6 +18,8 @@ __all__ = [
     "FilterChainError",
     "FilterFailedError",
     "FilterRejectedError",
+    "InputError",
+    "IppError",
     "JobError",
     "MalformedLineError",
     "MimeError",
@@ -28,6 +30,7 @@ __all__ = [
     "PowerWatchError",
     "PrinterAppError",
     "PrinterProcessError",
+    "UnknownPrinterError",
     "UnknownTypeError",
 ]
 
@@ -38,6 +41,14 @@ class PrinterAppError(Exception):
 
 class ConfigError(PrinterAppError):
     """A configuration value or file is invalid."""
+
+
+class InputError(PrinterAppError):
+    """A value a client sent (an HTTP request, a form) is malformed."""
+
+
+class IppError(PrinterAppError):
+    """An IPP request could not be sent, or what came back is not an IPP answer."""
 
 
 class DetectionError(PrinterAppError):
@@ -102,6 +113,10 @@ class BackendError(JobError):
 
 class PrinterProcessError(PrinterAppError):
     """An ippeveprinter queue process could not be started or supervised."""
+
+
+class UnknownPrinterError(PrinterProcessError):
+    """No printer has the name asked for."""
 
 
 class PowerError(PrinterAppError):

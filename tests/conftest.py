@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from tests.support.avahi import loopback_avahi
 from tests.support.ppds import extract_ppd
 

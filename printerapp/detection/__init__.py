@@ -5,5 +5,7 @@
 * :mod:`.deviced` / :mod:`.backendline` -- CUPS backends in discovery mode, exact selection;
 * :mod:`.signals` -- pending-signal counters, debounced, reached only via call_soon_threadsafe;
 * :mod:`.devicelist` -- scoped diffs and duplicate collapse (USB > network > SNMP);
-* :mod:`.detector` -- the main loop; :mod:`.cli_devices` -- ``printerapp devices [--watch]``.
+* :mod:`.detector` -- the main loop; :mod:`.records` / :mod:`.config` -- its records and settings.
+
+``printerapp devices`` is :mod:`printerapp.cli.devices`.
 """

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from printerapp.config import Section
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import ConfigError
 
 from .deviced import BACKEND_TIMEOUT_S, SchemeFilter

@@ -24,9 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import KEEP_DOCUMENT, CupsDirs, sanitize_uri
 from printerapp.errors import BackendError, PrinterAppError, UnknownTypeError
-from printerapp.ippprint.backend import KEEP_DOCUMENT, sanitize_uri
 from printerapp.ippprint.options import job_options
 from printerapp.ippprint.pipeline import JobRun, run_job
 from printerapp.ippprint.security import insecure_allowed

@@ -13,16 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from printerapp.ipp.keywords import ORIENTATION, PRINT_QUALITY
 from printerapp.ppd.options import PpdChoices
 
-__all__ = [
-    "ORIENTATION",
-    "PRINT_QUALITY",
-    "JobOptions",
-    "encode_options",
-    "job_options",
-    "parse_options",
-]
+__all__ = ["JobOptions", "encode_options", "job_options", "parse_options"]
 
 _SELF_DESCRIBING = re.compile(r"^[a-z0-9]+_[a-z0-9._-]+?_(\d+(?:\.\d+)?)x(\d+(?:\.\d+)?)(mm|in)$")
 _MEDIA_COL_SIZE = re.compile(r"x-dimension=(\d+)\s+y-dimension=(\d+)")
@@ -42,9 +36,6 @@ _GRAY_MODES = frozenset({"bi-level", "monochrome", "process-bi-level", "process-
 #: ColorModel choices, best first, as CUPS's PPD cache recognises them
 _GRAY_CHOICES = ("Gray", "Grayscale", "Mono", "Monochrome", "BlackWhite", "BW", "Black")
 _COLOR_CHOICES = ("RGB", "Color", "CMYK", "CMY", "KCMY", "RGBW", "FullColor")
-#: IPP enum values by keyword (ippeveprinter may pass either)
-PRINT_QUALITY = {"draft": 3, "normal": 4, "high": 5}
-ORIENTATION = {"portrait": 3, "landscape": 4, "reverse-landscape": 5, "reverse-portrait": 6}
 _NUMBER_UP = frozenset({1, 2, 4, 6, 9, 16})
 #: what cupsParseOptions treats as separators (ASCII only, unlike str.isspace)
 _SPACE = frozenset(" \t\n\r\v\f")

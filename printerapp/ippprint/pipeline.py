@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs, describe_exit
 from printerapp.errors import BackendError, FilterFailedError, JobError
-from printerapp.ippprint.backend import backend_argv, backend_target, describe_exit
+from printerapp.ippprint.backend import backend_argv, backend_target
 from printerapp.ippprint.options import JobOptions
 from printerapp.ippprint.procs import Proc, supervise
-from printerapp.ippprint.records import JobPlan
 from printerapp.ippprint.security import check_program, filter_path
+from printerapp.mime.records import JobPlan
 
 __all__ = ["JobRun", "final_content_type", "job_environment", "run_job"]
 

@@ -15,14 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import FilterRejectedError, NoChainError, UnknownTypeError
-from printerapp.ippprint import dbcache
-from printerapp.ippprint.records import NULL_FILTER, FilterEdge, JobPlan
 from printerapp.ippprint.security import check_program, insecure_allowed
+from printerapp.mime import cache as mime_cache
+from printerapp.mime.records import NULL_FILTER, FilterEdge, JobPlan
+from printerapp.picklecache import load_pickle, store_pickle
 
 if TYPE_CHECKING:
-    from printerapp.ippprint.mimedb import MimeDatabase
+    from printerapp.mime.database import MimeDatabase
 
 __all__ = ["GZIP_FILTER", "describe_plan", "plan_job", "ppd_program_ok", "source_type"]
 
@@ -48,7 +49,7 @@ def source_type(
         if declared not in db.types:
             raise UnknownTypeError(f"{document}: unknown document type {declared!r}")
         return declared, False
-    from printerapp.ippprint.mime_match import detect_type
+    from printerapp.mime.match import detect_type
 
     return detect_type(db.types, document), True
 
@@ -72,7 +73,7 @@ def ppd_program_ok(dirs: CupsDirs) -> Callable[[str], bool]:
 def _compute_chain(
     dirs: CupsDirs, db: MimeDatabase, ppd: Path, source: str, printer: str, size: int
 ) -> tuple[_Chain, tuple[int, ...]]:
-    from printerapp.ippprint.chain import add_prefilters, build_filter_table, find_chain
+    from printerapp.mime.chain import add_prefilters, build_filter_table, find_chain
     from printerapp.ppd.ppdfile import read_ppd
 
     header = read_ppd(ppd)
@@ -93,11 +94,11 @@ def _chain_cache_file(db_file: Path | None) -> Path | None:
 
 
 def _chain_question(fingerprint: str, ppd: Path, printer: str, source: str) -> str:
-    return f"{fingerprint}\n{dbcache.stat_key(ppd)}\n{printer}\n{source}"
+    return f"{fingerprint}\n{mime_cache.stat_key(ppd)}\n{printer}\n{source}"
 
 
 def _stored_chains(cache: Path | None) -> _ChainCache:
-    stored = dbcache.load_pickle(cache, "chains") if cache is not None else None
+    stored = load_pickle(cache, "chains") if cache is not None else None
     return stored if isinstance(stored, dict) else {}
 
 
@@ -122,7 +123,7 @@ def _cached_chain(
     cache_dir: Path | None,
 ) -> _Chain:
     """Return the chain for *source*, from the chain cache when the same question was asked."""
-    cache = _chain_cache_file(dbcache.database_cache_file(dirs, cache_dir))
+    cache = _chain_cache_file(mime_cache.database_cache_file(dirs, cache_dir))
     question = _chain_question(db.fingerprint, ppd, printer, source)
     chains = _stored_chains(cache)
     found, chain = _lookup_chain(chains, question, size)
@@ -135,7 +136,7 @@ def _cached_chain(
         answers = chains.get(question, (maxsizes, {}))[1]
         answers[tuple(size <= m for m in maxsizes)] = chain
         chains[question] = (maxsizes, answers)
-        dbcache.store_pickle(cache, "chains", chains)
+        store_pickle(cache, "chains", chains)
     return chain
 
 
@@ -143,10 +144,10 @@ def _known_chain(
     dirs: CupsDirs, ppd: Path, source: str, printer: str, size: int, cache_dir: Path | None
 ) -> tuple[bool, _Chain]:
     """Answer from the chain cache alone, without loading the MIME database."""
-    cache = _chain_cache_file(dbcache.database_cache_file(dirs, cache_dir))
+    cache = _chain_cache_file(mime_cache.database_cache_file(dirs, cache_dir))
     if cache is None:
         return False, None
-    fingerprint = dbcache.sources_fingerprint(dirs)[2]
+    fingerprint = mime_cache.sources_fingerprint(dirs)[2]
     # A stored answer implies the type was known under this very fingerprint.
     return _lookup_chain(
         _stored_chains(cache), _chain_question(fingerprint, ppd, printer, source), size
@@ -178,7 +179,7 @@ def plan_job(
         found, chain = _known_chain(dirs, ppd, declared, printer, size, cache_dir)
         if found:
             return _plan(document, ppd, declared, target, chain, auto=False)
-    from printerapp.ippprint.mimedb import load_mime_database
+    from printerapp.mime.database import load_mime_database
 
     db = load_mime_database(dirs, cache_dir=cache_dir)
     source, auto = source_type(db, document, content_type)

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import FilterRejectedError
 
 __all__ = ["ALLOW_INSECURE_ENV", "check_program", "filter_path", "insecure_allowed"]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from printerapp.config import Config, load_config
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.detection.records import Device
 from printerapp.errors import DriverError
 from printerapp.ppd.cache import load_index

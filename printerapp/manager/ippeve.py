@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import PrinterProcessError
 
 __all__ = ["IPPEVEPRINTER", "QueueLaunch", "find_ippprint", "ippeve_argv", "ippeve_env"]

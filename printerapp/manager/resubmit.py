@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from printerapp.ippprint.options import ORIENTATION, PRINT_QUALITY
-from printerapp.manager import ipp_request as ipp
-from printerapp.manager.ipp_post import IppPostError, post_ipp
+from printerapp.errors import IppError
+from printerapp.ipp import request as ipp
+from printerapp.ipp.client import print_job
+from printerapp.ipp.keywords import ORIENTATION, PRINT_QUALITY
 
 __all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "resubmit"]
 
@@ -115,11 +116,18 @@ def _kept_job(sidecar: Path) -> KeptJob:
 
 async def resubmit(job: KeptJob, port: int, host: str = "127.0.0.1") -> bool:
     """Submit *job* to the queue on *port*; on acceptance delete the kept copy."""
-    uri = f"ipp://localhost:{port}/ipp/print"
-    header = ipp.print_job_header(uri, job.user, job.job_name, job.content_type, job.attributes)
     try:
-        status = await post_ipp(port, header + job.document.read_bytes(), SEND_TIMEOUT, host)
-    except (OSError, IppPostError) as exc:
+        status = await print_job(
+            port,
+            job.document.read_bytes(),
+            user=job.user,
+            job_name=job.job_name,
+            document_format=job.content_type,
+            attributes=job.attributes,
+            timeout_s=SEND_TIMEOUT,
+            host=host,
+        )
+    except (OSError, IppError) as exc:
         log.warning("%s: resubmission failed: %s", job.document.name, exc)
         return False
     if status >= 0x0100:

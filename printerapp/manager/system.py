@@ -1,12 +1,16 @@
-"""The system: one supervised queue per printer, kept in step with detection.
+"""The queues: one supervised ippeveprinter per printer, kept in step with detection.
 
-:meth:`Manager.sync` is the main loop's one entry: it receives the devices a
-scan saw (after duplicate resolution) and the schemes the scan covered, and
-diffs them against the connected queues by device URI.  A device with a
-driver gets a queue; one without is recorded as unsupported with the reason
-and not retried until it disappears and comes back; a queue whose device
-is gone (from a scan that covered its scheme) is stopped and its PPD
+:meth:`Manager.apply` is the daemon's one entry for devices: detection has
+already diffed its scans (after duplicate resolution) into added and removed
+devices.  An added device with a driver gets a queue; one without is
+recorded as unsupported with the reason and not retried until it disappears
+and comes back; a queue whose device is removed is stopped and its PPD
 deleted.  Everything that must survive a restart is in ``state.json``.
+
+Outside code reads the queues through :meth:`Manager.printers` and
+:meth:`Manager.unsupported_devices`, never the manager's own tables; what a
+queue's ippeveprinter needs in its environment beyond the manager's own
+variables (its plug, from the server) comes in as ``queue_env``.
 """
 
 from __future__ import annotations
@@ -21,9 +25,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.detection.records import Change, Device, DeviceChange
-from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError
+from printerapp.errors import (
+    DriverError,
+    PrinterAppError,
+    PrinterProcessError,
+    UnknownPrinterError,
+)
 from printerapp.manager.adopt import find_leftovers, kill_stray
 from printerapp.manager.drivers import DriverPick, Drivers
 from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
@@ -33,12 +42,15 @@ from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
 from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
 
-__all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride"]
+__all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "QueueEnv"]
 
 log = logging.getLogger(__name__)
 
 #: how many taken ports a queue tries before it gives up
 MAX_PORT_ATTEMPTS = 20
+
+#: extra environment variables of a queue's ippeveprinter, from its record
+QueueEnv = Callable[[QueueRecord], Mapping[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,19 +104,20 @@ class Manager:
         drivers: Drivers,
         dirs: CupsDirs | None = None,
         env: Mapping[str, str] | None = None,
+        queue_env: QueueEnv | None = None,
     ) -> None:
         self.settings = settings
         self.drivers = drivers
         self.dirs = CupsDirs.from_env() if dirs is None else dirs
         self.env = dict(os.environ if env is None else env)
-        self.records: dict[str, QueueRecord] = {}
-        self.unsupported: dict[str, UnsupportedRecord] = {}
-        self.queues: dict[str, QueueProcess] = {}
+        self._records: dict[str, QueueRecord] = {}
+        self._unsupported: dict[str, UnsupportedRecord] = {}
+        self._queues: dict[str, QueueProcess] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._foreign_ports: set[int] = set()
         self._bg: set[asyncio.Task[object]] = set()
-        #: extra environment per queue (e.g. its plug, from the power layer)
-        self.queue_env: Callable[[QueueRecord], Mapping[str, str]] | None = None
+        #: extra environment per queue (e.g. its plug, from the server's power wiring)
+        self._queue_env = queue_env
         self._lock = asyncio.Lock()
         root = settings.state_dir
         self.state_file = root / "state.json"
@@ -115,12 +128,12 @@ class Manager:
     def _save(self) -> None:
         running = tuple(
             RunningRecord(key, q.pid, q.start_ticks)
-            for key, q in sorted(self.queues.items())
+            for key, q in sorted(self._queues.items())
             if q.pid is not None and q.start_ticks is not None
         )
         state = State(
-            tuple(self.records[k] for k in sorted(self.records)),
-            tuple(self.unsupported[u] for u in sorted(self.unsupported)),
+            tuple(self._records[k] for k in sorted(self._records)),
+            tuple(self._unsupported[u] for u in sorted(self._unsupported)),
             running,
         )
         try:
@@ -133,11 +146,11 @@ class Manager:
         for path in (self.ppd_dir, self.spool_dir, self.log_dir):
             path.mkdir(parents=True, exist_ok=True)
         state = State.load(self.state_file)
-        self.records = {r.key: r for r in state.queues}
-        self.unsupported = {u.device_uri: u for u in state.unsupported}
+        self._records = {r.key: r for r in state.queues}
+        self._unsupported = {u.device_uri: u for u in state.unsupported}
         was_running = {(r.key, r.pid, r.start_ticks) for r in state.running}
         for leftover in find_leftovers(self.spool_dir):
-            record = self.records.get(leftover.key)
+            record = self._records.get(leftover.key)
             queue = self._queue(record) if record is not None else None
             ours = (leftover.key, leftover.pid, leftover.start_ticks) in was_running
             if queue is not None and ours and queue.adopt(leftover.pid, leftover.start_ticks):
@@ -145,8 +158,8 @@ class Manager:
                 self._supervise(leftover.key, queue)
             else:
                 kill_stray(leftover)
-        for key, record in sorted(self.records.items()):
-            if record.origin == "manual" and key not in self.queues:
+        for key, record in sorted(self._records.items()):
+            if record.origin == "manual" and key not in self._queues:
                 await self._run_queue(key)
         self._save()
 
@@ -168,14 +181,14 @@ class Manager:
     def _queue(self, record: QueueRecord) -> QueueProcess:
         launch = self._launch(record)
         extra = {"PRINTER": record.key, "PRINTERAPP_STATE_DIR": str(self.settings.state_dir)}
-        if self.queue_env is not None:
-            extra.update(self.queue_env(record))
+        if self._queue_env is not None:
+            extra.update(self._queue_env(record))
         if self.settings.formats:
             # ippeveprinter refuses -f next to -P, so the job runner enforces the list
             extra["PRINTERAPP_FORMATS"] = ",".join(self.settings.formats)
         env = ippeve_env(launch, self.dirs, self.env, extra)
         queue = QueueProcess(launch, env, self.log_dir / f"{record.key}.log", self._changed)
-        self.queues[record.key] = queue
+        self._queues[record.key] = queue
         return queue
 
     def _changed(self, queue: QueueProcess) -> None:
@@ -197,7 +210,7 @@ class Manager:
     async def resubmit_kept(self) -> int:
         """Submit the documents kept for a retry to their running queues; return how many."""
         sent = 0
-        for key, queue in list(self.queues.items()):
+        for key, queue in list(self._queues.items()):
             if queue.status is not QueueStatus.RUNNING:
                 continue
             for job in kept_jobs(self.spool_dir / key / "retry"):
@@ -210,11 +223,11 @@ class Manager:
     async def _run_queue(self, key: str) -> None:
         """Start the queue of record *key*, moving it to another port while its port is taken."""
         for _attempt in range(MAX_PORT_ATTEMPTS):
-            record = self.records[key]
-            reserved = {r.port for k, r in self.records.items() if k != key} | self._foreign_ports
+            record = self._records[key]
+            reserved = {r.port for k, r in self._records.items() if k != key} | self._foreign_ports
             port = choose_port(self.settings.ports, reserved, record.port or None)
             if port != record.port:
-                self.records[key] = record = replace(record, port=port)
+                self._records[key] = record = replace(record, port=port)
             self._save()  # the reservation is on disk before the queue starts
             queue = self._queue(record)
             try:
@@ -226,10 +239,10 @@ class Manager:
             # start() reported RUNNING, which saved the state with the new pid
             self._supervise(key, queue)
             return
-        raise PrinterProcessError(f"queue {self.records[key].name!r}: no usable port")
+        raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
 
     async def _stop_queue(self, key: str) -> None:
-        queue = self.queues.pop(key, None)
+        queue = self._queues.pop(key, None)
         task = self._tasks.pop(key, None)
         if queue is not None:
             await queue.stop()
@@ -239,22 +252,6 @@ class Manager:
 
     # -- devices -----------------------------------------------------------
 
-    async def sync(self, present: Collection[Device], scanned_schemes: Collection[str]) -> None:
-        """Diff the devices a scan saw against the queues, for the schemes it covered."""
-        async with self._lock:
-            seen = {d.uri for d in present}
-            for key, record in list(self.records.items()):
-                scheme = record.device_uri.partition(":")[0]
-                covered = record.origin == "detected" and scheme in scanned_schemes
-                if covered and record.device_uri not in seen:
-                    await self._remove(key, "device gone")
-            for uri in list(self.unsupported):
-                if uri.partition(":")[0] in scanned_schemes and uri not in seen:
-                    del self.unsupported[uri]  # it may get a driver when it comes back
-            for device in present:
-                await self._connect(device)
-            self._save()
-
     async def apply(self, changes: Collection[DeviceChange]) -> None:
         """Apply the added and removed devices of one detection event."""
         async with self._lock:
@@ -262,18 +259,18 @@ class Manager:
                 if change.change is Change.ADDED:
                     await self._connect(change.device)
                     continue
-                self.unsupported.pop(change.device.uri, None)
-                for key, record in list(self.records.items()):
+                self._unsupported.pop(change.device.uri, None)
+                for key, record in list(self._records.items()):
                     if record.device_uri == change.device.uri and record.origin == "detected":
                         await self._remove(key, "device gone")
             self._save()
 
     async def _connect(self, device: Device) -> None:
         """Give *device* a queue: a new one, or its known one when it is not running."""
-        key = next((k for k, r in self.records.items() if r.device_uri == device.uri), None)
+        key = next((k for k, r in self._records.items() if r.device_uri == device.uri), None)
         if key is None:
             await self._add(device)
-        elif key not in self.queues or self.queues[key].status is QueueStatus.STOPPED:
+        elif key not in self._queues or self._queues[key].status is QueueStatus.STOPPED:
             await self._try_run(key)
 
     async def park_unseen(self, present: Collection[Device]) -> None:
@@ -284,9 +281,9 @@ class Manager:
         """
         async with self._lock:
             seen = {d.uri for d in present}
-            for key, record in list(self.records.items()):
+            for key, record in list(self._records.items()):
                 unseen = record.origin == "detected" and record.device_uri not in seen
-                if unseen and key in self.queues:
+                if unseen and key in self._queues:
                     log.info("queue %r: device not seen since the restart", record.name)
                     await self._stop_queue(key)
             self._save()
@@ -301,7 +298,7 @@ class Manager:
         self, device: Device, origin: str = "detected", ppd_name: str = "", name: str = ""
     ) -> str | None:
         override = self.settings.overrides.get(device.uri, PrinterOverride())
-        if override.disabled or device.uri in self.unsupported:
+        if override.disabled or device.uri in self._unsupported:
             return None
         if name:
             override = replace(override, name=name)
@@ -312,7 +309,7 @@ class Manager:
                 pick = await asyncio.to_thread(self.drivers.choose, device)
         except DriverError as exc:
             log.warning("%s: unsupported: %s", device.uri, exc)
-            self.unsupported[device.uri] = UnsupportedRecord(
+            self._unsupported[device.uri] = UnsupportedRecord(
                 device.uri, device.make_and_model, str(device.device_id), str(exc)
             )
             return None
@@ -323,7 +320,7 @@ class Manager:
             )
         except (DriverError, OSError) as exc:
             log.error("%s: cannot install PPD %s: %s", device.uri, pick.ppd_name, exc)
-            del self.records[key]
+            del self._records[key]
             return None
         await self._try_run(key)
         return key
@@ -332,10 +329,10 @@ class Manager:
         self, device: Device, pick: DriverPick, override: PrinterOverride, origin: str
     ) -> str:
         title = device.make_and_model or pick.make_and_model
-        key = queue_key(title, taken=set(self.records))
-        names = {r.name for r in self.records.values()}
+        key = queue_key(title, taken=set(self._records))
+        names = {r.name for r in self._records.values()}
         name = override.name or service_name(title, device.serial or device.scheme, names)
-        self.records[key] = QueueRecord(
+        self._records[key] = QueueRecord(
             key=key,
             name=name,
             device_uri=device.uri,
@@ -349,7 +346,7 @@ class Manager:
         return key
 
     async def _remove(self, key: str, why: str) -> None:
-        record = self.records.pop(key)
+        record = self._records.pop(key)
         log.info("removing queue %r: %s", record.name, why)
         await self._stop_queue(key)
         (self.ppd_dir / f"{key}.ppd").unlink(missing_ok=True)
@@ -363,30 +360,30 @@ class Manager:
     async def add_manual(self, device: Device, ppd_name: str = "", name: str = "") -> PrinterInfo:
         """Add a printer by hand, with a chosen PPD and name or matched ones; it stays."""
         async with self._lock:
-            if any(r.device_uri == device.uri for r in self.records.values()):
+            if any(r.device_uri == device.uri for r in self._records.values()):
                 raise PrinterProcessError(f"{device.uri}: already has a queue")
-            if name and any(name in (k, r.name) for k, r in self.records.items()):
+            if name and any(name in (k, r.name) for k, r in self._records.items()):
                 raise PrinterProcessError(f"a printer called {name!r} exists")
-            self.unsupported.pop(device.uri, None)
+            self._unsupported.pop(device.uri, None)
             key = await self._add(device, "manual", ppd_name, name)
             self._save()
             if key is None:
-                reason = self.unsupported.get(device.uri)
+                reason = self._unsupported.get(device.uri)
                 raise DriverError(reason.reason if reason else f"{device.uri}: no queue")
             return self._info(key)
 
     async def delete(self, name: str) -> None:
         """Delete the queue called *name* (its service name or key)."""
         async with self._lock:
-            key = next((k for k, r in self.records.items() if name in (k, r.name)), None)
+            key = next((k for k, r in self._records.items() if name in (k, r.name)), None)
             if key is None:
-                raise PrinterProcessError(f"no printer called {name!r}")
+                raise UnknownPrinterError(f"no printer called {name!r}")
             await self._remove(key, "deleted")
             self._save()
 
     def _info(self, key: str) -> PrinterInfo:
-        record = self.records[key]
-        queue = self.queues.get(key)
+        record = self._records[key]
+        queue = self._queues.get(key)
         return PrinterInfo(
             name=record.name,
             key=key,
@@ -403,7 +400,11 @@ class Manager:
 
     def printers(self) -> list[PrinterInfo]:
         """Return every queue, sorted by name."""
-        return sorted((self._info(k) for k in self.records), key=lambda p: p.name)
+        return sorted((self._info(k) for k in self._records), key=lambda p: p.name)
+
+    def unsupported_devices(self) -> list[UnsupportedRecord]:
+        """Return the devices that got no queue, with the reason, by device URI."""
+        return [self._unsupported[uri] for uri in sorted(self._unsupported)]
 
     async def shutdown(self) -> None:
         """Stop every queue and save the state."""
@@ -411,5 +412,5 @@ class Manager:
             for task in list(self._bg):
                 task.cancel()
             await asyncio.gather(*self._bg, return_exceptions=True)
-            await asyncio.gather(*(self._stop_queue(k) for k in list(self.queues)))
+            await asyncio.gather(*(self._stop_queue(k) for k in list(self._queues)))
             self._save()

@@ -1,11 +1,11 @@
-"""Smart plugs: drivers, the power-on hook, idle power-off and energy.
+"""Smart plugs and the power policy around jobs.
 
-* :mod:`.plug` -- the small abstract base and the table of drivers
-  (:mod:`.kasa`, :mod:`.tapo`, :mod:`.shelly`, :mod:`.tasmota`, :mod:`.command`);
-* :mod:`.retry` -- the one retry policy; :mod:`.credentials` -- env or a 0600 file;
+* :mod:`.plugs` -- the drivers behind one small abstract base, with credentials and retry;
 * :mod:`.hook` / :mod:`.readiness` -- switch on before a job, wait until the printer answers;
 * :mod:`.idle` / :mod:`.controller` -- the idle state machine and its asyncio driver;
-* :mod:`.energy` -- per-job and daily energy in SQLite;
-* :mod:`.serverpower` -- plugs for the server's queues; :mod:`.cupspower` -- for a CUPS server;
-* :mod:`.backend_wrapper` -- the ``power:`` CUPS backend; :mod:`.cli_plugs` -- ``printerapp plugs``.
+* :mod:`.energy` -- per-job and daily energy in SQLite; :mod:`.events` -- job reports;
+* :mod:`.jobs` -- a queue's active jobs over IPP; :mod:`.settings` -- ``[power]``;
+* :mod:`.cupspower` / :mod:`.backend_wrapper` -- for a plain CUPS server.
+
+The server's own queues get their plugs in :mod:`printerapp.server.power`.
 """

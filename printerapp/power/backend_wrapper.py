@@ -52,9 +52,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from printerapp.config import SYSTEM_CONFIG, Config, load_config
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import BackendStatus, CupsDirs, sanitize_uri, uri_scheme
 from printerapp.errors import ConfigError, PrinterAppError
-from printerapp.ippprint.backend import BackendStatus, sanitize_uri, uri_scheme
 
 __all__ = ["BACKEND_USER", "SCHEME", "discovery_lines", "main", "unwrap_uri", "wrap_uri"]
 

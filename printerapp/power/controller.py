@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from printerapp.errors import PowerError
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import Act, Action, IdleMachine, JobPhase
-from printerapp.power.plug import Plug, PlugFeature
-from printerapp.power.retry import with_retry
+from printerapp.power.plugs.base import Plug, PlugFeature
+from printerapp.power.plugs.retry import with_retry
 
 __all__ = ["STATE_POLL_S", "UNREACHABLE_RETRY_S", "PlugController"]
 

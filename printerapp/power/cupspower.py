@@ -1,4 +1,4 @@
-"""``printerapp cups-power``: plug power for the queues of an existing CUPS server.
+"""Plug power for the queues of an existing CUPS server (``printerapp cups-power``).
 
 For people who keep their CUPS server.  ``[cups_power.queues]`` maps CUPS
 queues to plugs (like the seed's ``PRINTERS``); several queues may share a
@@ -19,10 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from printerapp.config import Config, load_config
 from printerapp.errors import PowerError, PrinterAppError
@@ -30,8 +28,8 @@ from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.events import JobEvent, open_listener
 from printerapp.power.idle import IdleMachine, JobPhase
-from printerapp.power.ipp_jobs import active_jobs
-from printerapp.power.plug import Plug, PlugFeature
+from printerapp.power.jobs import active_jobs
+from printerapp.power.plugs.base import Plug, PlugFeature
 from printerapp.power.settings import (
     CupsPowerSettings,
     PowerSettings,
@@ -39,10 +37,7 @@ from printerapp.power.settings import (
     power_settings,
 )
 
-if TYPE_CHECKING:
-    import argparse
-
-__all__ = ["CupsPower", "add_arguments", "run"]
+__all__ = ["CupsPower", "PlugLoader"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,38 +145,3 @@ class CupsPower:
             await asyncio.gather(*tasks, return_exceptions=True)
             for controller in self.controllers.values():
                 await controller.plug.close()
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the arguments of ``printerapp cups-power``."""
-    from pathlib import Path
-
-    parser.add_argument("--config", type=Path, help="configuration file (default: the usual one)")
-
-
-async def _main(config: Config) -> None:
-    stop = asyncio.Event()
-    energy = EnergyLog.open_default()
-    watcher = CupsPower(config, energy)
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, watcher.reload_delays)
-    try:
-        await watcher.run(stop)
-    finally:
-        energy.close()
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run ``printerapp cups-power`` until SIGTERM."""
-    try:
-        config = load_config(args.config, required=args.config is not None)
-        if not cups_power_settings(config).queues:
-            logger.error("no [cups_power.queues] in the configuration: nothing to watch")
-            return 2
-        asyncio.run(_main(config))
-    except PrinterAppError as exc:
-        logger.error("%s", exc)
-        return 1
-    return 0

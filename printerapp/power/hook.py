@@ -1,10 +1,11 @@
 """Switch a printer's plug on just before its backend starts, and wait until it is ready.
 
 Which plug: ``$PRINTERAPP_PLUG`` names a ``[power.plugs.NAME]`` table of the
-configuration file (``$PRINTERAPP_CONFIG`` or the default one).  The manager
-sets it in the environment of the ippeveprinter of every printer that has a
-plug, and ippeveprinter passes it on to ``printerapp ippprint``; a job without
-it pays nothing here but one environment lookup.  Timings come from
+configuration file (``$PRINTERAPP_CONFIG`` or the default one).  The server
+(:mod:`printerapp.server.power`) has the manager set it in the environment of
+the ippeveprinter of every printer that has a plug, and ippeveprinter passes
+it on to ``printerapp ippprint``; a job without it pays nothing here but one
+environment lookup.  Timings come from
 ``[power]`` and ``[power.printers.<printer>]`` (see
 :mod:`printerapp.power.settings`); job reports go to ``$PRINTERAPP_POWER_SOCKET``
 or ``[power] events_socket``.  A broken power setting or plug is a warning on
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from printerapp.config import Config
-    from printerapp.power.plug import Plug
+    from printerapp.power.plugs.base import Plug
     from printerapp.power.readiness import Probe
 
 __all__ = ["PLUG_ENV", "SOCKET_ENV", "PowerOn", "make_power_on", "power_on", "powered"]
@@ -55,7 +56,7 @@ class PowerOn:
 
     async def _switch_on(self) -> None:
         from printerapp.errors import PowerError
-        from printerapp.power.retry import with_retry
+        from printerapp.power.plugs.retry import with_retry
 
         plug = self.plug
         if plug is None:
@@ -98,8 +99,8 @@ def power_on(power: PowerOn) -> None:
     """Run *power* to completion; raise BackendError(RETRY) when the printer stays off."""
     import asyncio
 
+    from printerapp.cups import BackendStatus
     from printerapp.errors import BackendError
-    from printerapp.ippprint.backend import BackendStatus
 
     async def go() -> bool:
         try:
@@ -133,7 +134,7 @@ def make_power_on(
     """Build the power-on step and a reporter of job events for one job."""
     import time
 
-    from printerapp.cupsdirs import CupsDirs
+    from printerapp.cups import CupsDirs
     from printerapp.errors import ConfigError
     from printerapp.power.events import JobEvent, send_event
     from printerapp.power.readiness import probe_for

@@ -23,7 +23,7 @@
     HP_LaserJet_CP1525N = "desk"
 
 Plugs themselves are ``[power.plugs.NAME]`` tables, read by
-:mod:`printerapp.power.specs`.
+:mod:`printerapp.power.plugs.specs`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 from printerapp.config import Config, Section
 from printerapp.errors import ConfigError
-from printerapp.power.plug import Plug, create_plug
+from printerapp.power.plugs.base import Plug, create_plug
 
 __all__ = [
     "CupsPowerSettings",
@@ -156,7 +156,7 @@ def cups_power_settings(config: Config) -> CupsPowerSettings:
 
 def load_plug(config: Config, name: str) -> Plug:
     """Return the driver of plug *name* from ``[power.plugs.NAME]``, with its credentials."""
-    from printerapp.power.specs import plug_credentials, plug_spec
+    from printerapp.power.plugs.specs import plug_credentials, plug_spec
 
     spec = plug_spec(config, name)
     return create_plug(spec, plug_credentials(spec))

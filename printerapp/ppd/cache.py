@@ -11,7 +11,7 @@ and stamped (a directory walk and a ``stat`` per program, no program run):
 
 Problems are logged once, when a source is actually read; a warm start keeps
 them in the index without logging them again.  The cache is a pickle, so it
-is only trusted in a private directory (see :mod:`printerapp.ippprint.dbcache`).
+is only trusted in a private directory (see :mod:`printerapp.mime.cache`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
-from printerapp.ippprint.dbcache import load_pickle, store_pickle
+from printerapp.cups import CupsDirs
+from printerapp.picklecache import load_pickle, store_pickle
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.records import DriverRecord
 from printerapp.ppd.settings import DriversConfig

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import DriverError
 from printerapp.ppd import programs
 from printerapp.ppd.drvfiles import compile_drv, drv_ppd_name, find_ppdc

@@ -1,1 +1,9 @@
-"""The web dashboard, its JSON routes, server-sent events and the control server's security."""
+"""The one HTTP surface: control API, dashboard, events and security.
+
+* :mod:`.control` -- the control API's application (printers, devices);
+* :mod:`.app` -- puts the dashboard, its routes, events and security on it;
+* :mod:`.api` / :mod:`.dashboard` / :mod:`.events` -- JSON routes, the page, server-sent events;
+* :mod:`.view` / :mod:`.power` / :mod:`.testpage` / :mod:`.chart` -- what the pages show and do;
+* :mod:`.http` -- the one error-to-status table, JSON reader and text check;
+* :mod:`.security` -- Host, token, CSRF and Origin checks.
+"""

@@ -17,9 +17,10 @@ POST     /api/printers/{name}/hold              body ``{"seconds": N}`` (0 ends 
 POST     /api/printers/{name}/delay             body ``{"seconds": N}``
 =======  =====================================  =========================================
 
-Errors are ``{"error": message}``: 400 bad input, 404 no such printer, 409
-the action does not fit the state (no plug, a job active, queue stopped),
-502 the queue or the plug failed, 503 the plug did not answer.
+Errors are ``{"error": message}`` with the status of
+:data:`printerapp.web.http.STATUSES`: 400 bad input, 404 no such printer,
+409 the action does not fit the state (no plug, a job active, queue
+stopped), 502 the queue failed, 503 the plug did not answer.
 """
 
 from __future__ import annotations
@@ -29,60 +30,29 @@ from typing import Any
 
 from aiohttp import web
 
-from printerapp.errors import (
-    JobError,
-    PlugUnreachableError,
-    PowerError,
-    PrinterProcessError,
-)
+from printerapp.errors import InputError
 from printerapp.ppd.rank import DeviceQuery
 from printerapp.web.events import events_handler
-from printerapp.web.view import (
-    WEB,
-    BadInputError,
-    UnknownPrinterError,
-    run_action,
-    snapshot,
-)
+from printerapp.web.http import check_text, json_error, read_json_object
+from printerapp.web.view import WEB, run_action, snapshot
 
-__all__ = ["MAX_DAYS", "add_api_routes", "error_status"]
+__all__ = ["MAX_DAYS", "add_api_routes"]
 
 log = logging.getLogger(__name__)
 
 #: the longest energy history one request may ask for
 MAX_DAYS = 366
 MAX_DRIVERS = 100
-_TEXT_LIMIT = 1023
-
-
-def error_status(exc: Exception) -> int:
-    """Return the HTTP status for an error an action raised."""
-    table: tuple[tuple[type[Exception], int], ...] = (
-        (BadInputError, 400),
-        (UnknownPrinterError, 404),
-        (PlugUnreachableError, 503),
-        (PowerError, 409),
-        (PrinterProcessError, 409),
-        (JobError, 502),
-    )
-    return next((status for kind, status in table if isinstance(exc, kind)), 500)
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
 
 
 def _query_text(request: web.Request, key: str) -> str:
-    value = request.query.get(key, "")
-    if len(value) > _TEXT_LIMIT or any(ord(c) < 32 for c in value):
-        raise BadInputError(f"{key!r} must be a short line of text")
-    return value
+    return check_text(request.query.get(key, ""), key)
 
 
 def _query_int(request: web.Request, key: str, default: int, top: int) -> int:
     text = request.query.get(key, str(default))
     if not text.isdigit() or not 1 <= int(text) <= top:
-        raise BadInputError(f"{key!r} must be a whole number from 1 to {top}")
+        raise InputError(f"{key!r} must be a whole number from 1 to {top}")
     return int(text)
 
 
@@ -92,19 +62,16 @@ async def _status(request: web.Request) -> web.Response:
 
 async def _drivers(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
-    try:
-        query = DeviceQuery(
-            _query_text(request, "device-id"),
-            _query_text(request, "make-and-model"),
-            _query_text(request, "uri"),
-        )
-        limit = _query_int(request, "limit", 20, MAX_DRIVERS)
-    except BadInputError as exc:
-        return _error(400, str(exc))
+    query = DeviceQuery(
+        _query_text(request, "device-id"),
+        _query_text(request, "make-and-model"),
+        _query_text(request, "uri"),
+    )
+    limit = _query_int(request, "limit", 20, MAX_DRIVERS)
     if not (query.device_id or query.make_model):
-        return _error(400, "give 'device-id' or 'make-and-model'")
+        raise InputError("give 'device-id' or 'make-and-model'")
     if ctx.ranker is None:
-        return _error(503, "the driver database is not loaded")
+        return json_error(503, "the driver database is not loaded")
     choice = ctx.ranker(query, limit)
     drivers = [
         {
@@ -121,51 +88,31 @@ async def _drivers(request: web.Request) -> web.Response:
 
 async def _energy(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
-    try:
-        name = _query_text(request, "printer")
-        days = _query_int(request, "days", 30, MAX_DAYS)
-        info = ctx.printer(name)
-    except (BadInputError, UnknownPrinterError) as exc:
-        return _error(error_status(exc), str(exc))
+    name = _query_text(request, "printer")
+    days = _query_int(request, "days", 30, MAX_DAYS)
+    info = ctx.printer(name)
     series = ctx.power.daily(info.name, days, ctx.clock())
     rows = [{"day": d.isoformat(), "wh": round(wh, 3)} for d, wh in series]
     return web.json_response({"printer": info.name, "days": rows})
-
-
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    if request.content_type != "application/json":
-        raise BadInputError("the request body must be application/json")
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadInputError(f"the request body is not JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadInputError("the request body must be a JSON object")
-    return body
 
 
 def _action_of(kind: str, body: dict[str, Any]) -> tuple[str, object]:
     if kind == "power":
         on = body.get("on")
         if not isinstance(on, bool):
-            raise BadInputError("'on' must be true or false")
+            raise InputError("'on' must be true or false")
         return ("on" if on else "off"), None
     if kind in ("hold", "delay"):
         if "seconds" not in body:
-            raise BadInputError("'seconds' is required")
+            raise InputError("'seconds' is required")
         return kind, body["seconds"]
     return kind, None
 
 
 async def _action(request: web.Request) -> web.Response:
-    ctx = request.app[WEB]
-    try:
-        action, value = _action_of(request.match_info["action"], await _json_object(request))
-        message = await run_action(ctx, request.match_info["name"], action, value)
-    except (BadInputError, PrinterProcessError, PowerError, JobError) as exc:
-        return _error(error_status(exc), str(exc))
+    body = await read_json_object(request, empty_ok=True)
+    action, value = _action_of(request.match_info["action"], body)
+    message = await run_action(request.app[WEB], request.match_info["name"], action, value)
     return web.json_response({"message": message})
 
 

@@ -1,7 +1,7 @@
 """Put the dashboard, its JSON routes, the event stream and the security checks on the control app.
 
 The daemon calls :func:`add_dashboard` once, on the app that
-:func:`printerapp.manager.control.control_app` returned and before it
+:func:`printerapp.web.control.control_app` returned and before it
 starts serving::
 
     app = control_app(manager, devices)
@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.rank import Choice, DeviceQuery, rank

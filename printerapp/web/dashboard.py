@@ -21,13 +21,14 @@ from aiohttp import web
 
 from printerapp.detection.records import Device, Transport
 from printerapp.deviceid import parse_device_id
-from printerapp.errors import DriverError, JobError, PowerError, PrinterProcessError
-from printerapp.manager.control import DEVICES
+from printerapp.errors import DriverError, InputError, JobError, PowerError, PrinterProcessError
 from printerapp.manager.system import PrinterInfo
 from printerapp.ppd.rank import DeviceQuery
 from printerapp.web.chart import energy_svg
+from printerapp.web.control import DEVICES
+from printerapp.web.http import check_text
 from printerapp.web.security import CSRF_FIELD, SECURITY, login
-from printerapp.web.view import WEB, BadInputError, WebContext, run_action
+from printerapp.web.view import WEB, WebContext, run_action
 
 __all__ = ["CHART_DAYS", "STATIC_DIR", "add_dashboard_routes"]
 
@@ -198,16 +199,13 @@ def _back(message: str) -> web.Response:
 
 
 def _field(form: dict[str, str], key: str, limit: int = 1023) -> str:
-    value = form.get(key, "").strip()
-    if len(value) > limit or any(ord(c) < 32 for c in value):
-        raise BadInputError(f"{key!r} must be one short line")
-    return value
+    return check_text(form.get(key, "").strip(), key, limit=limit)
 
 
 def _device_uri(form: dict[str, str]) -> str:
     uri = _field(form, "device_uri") or _field(form, "device")
     if ":" not in uri:
-        raise BadInputError("choose a detected device or enter a URI such as socket://host:9100")
+        raise InputError("choose a detected device or enter a URI such as socket://host:9100")
     return uri
 
 
@@ -224,7 +222,7 @@ async def _add(request: web.Request) -> web.Response:
         known = next((d for d in request.app[DEVICES]() if d.uri == uri), None)
         device = known or Device(uri, "", device_id=parse_device_id(""), transport=Transport.OTHER)
         info = await ctx.manager.add_manual(device, _field(form, "ppd"), _field(form, "name"))
-    except BadInputError as exc:
+    except InputError as exc:
         return web.Response(status=400, text=f"Bad request: {exc}\n")
     except (DriverError, PrinterProcessError) as exc:
         return _back(f"Not added: {exc}")
@@ -238,7 +236,7 @@ async def _action(request: web.Request) -> web.Response:
         message = await run_action(
             ctx, request.match_info["name"], _field(form, "action", 16), form.get("value")
         )
-    except BadInputError as exc:
+    except InputError as exc:
         return web.Response(status=400, text=f"Bad request: {exc}\n")
     except (PrinterProcessError, PowerError, JobError) as exc:
         return _back(f"Failed: {exc}")
@@ -247,10 +245,7 @@ async def _action(request: web.Request) -> web.Response:
 
 async def _chart(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
-    try:
-        info = ctx.printer(request.match_info["name"])
-    except PrinterProcessError as exc:
-        return web.json_response({"error": str(exc)}, status=404)
+    info = ctx.printer(request.match_info["name"])
     series = ctx.power.daily(info.name, CHART_DAYS, ctx.clock())
     return web.Response(text=energy_svg(series, info.name), content_type="image/svg+xml")
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from printerapp.errors import PowerError
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
-from printerapp.power.retry import with_retry
+from printerapp.power.plugs.retry import with_retry
 
 __all__ = ["ControllerPower", "NoPower", "PowerControl", "PowerStatus", "daily_series"]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
-from printerapp.errors import JobError
-from printerapp.manager import ipp_request as ipp
-from printerapp.manager.ipp_post import IppPostError, post_ipp
+from printerapp.cups import CupsDirs
+from printerapp.errors import IppError, JobError
+from printerapp.ipp.client import print_job
 
 __all__ = ["SEND_TIMEOUT_S", "print_test_page", "test_page_file"]
 
@@ -30,13 +29,17 @@ def test_page_file(dirs: CupsDirs) -> Path:
 
 async def print_test_page(port: int, printer: str, dirs: CupsDirs, host: str = "127.0.0.1") -> int:
     """Send the test page to the queue on *port*; return the IPP status; raise JobError."""
-    uri = f"ipp://localhost:{port}/ipp/print"
-    header = ipp.print_job_header(uri, "printerapp", "Test page", "application/pdf")
     try:
-        status = await post_ipp(
-            port, header + test_page_file(dirs).read_bytes(), SEND_TIMEOUT_S, host
+        status = await print_job(
+            port,
+            test_page_file(dirs).read_bytes(),
+            user="printerapp",
+            job_name="Test page",
+            document_format="application/pdf",
+            timeout_s=SEND_TIMEOUT_S,
+            host=host,
         )
-    except (OSError, IppPostError) as exc:
+    except (OSError, IppError) as exc:
         raise JobError(f"printer {printer!r}: cannot send the test page: {exc}") from exc
     if status >= 0x0100:
         raise JobError(f"printer {printer!r} refused the test page (IPP status {status:#06x})")

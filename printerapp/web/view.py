@@ -18,10 +18,10 @@ from typing import Any
 
 from aiohttp import web
 
-from printerapp.cupsdirs import CupsDirs
-from printerapp.errors import PrinterProcessError
+from printerapp.cups import CupsDirs
+from printerapp.errors import InputError, IppError, PrinterProcessError, UnknownPrinterError
+from printerapp.ipp.client import get_jobs
 from printerapp.manager.system import Manager, PrinterInfo
-from printerapp.power.ipp_jobs import get_jobs_message
 from printerapp.ppd.rank import Choice, DeviceQuery
 from printerapp.web.power import MAX_SECONDS, NoPower, PowerControl
 from printerapp.web.testpage import print_test_page
@@ -29,9 +29,7 @@ from printerapp.web.testpage import print_test_page
 __all__ = [
     "ACTIONS",
     "WEB",
-    "BadInputError",
     "Ranker",
-    "UnknownPrinterError",
     "WebContext",
     "printer_view",
     "run_action",
@@ -44,14 +42,6 @@ JOBS_TIMEOUT_S = 2
 ACTIONS = ("testpage", "on", "off", "hold", "delay")
 
 Ranker = Callable[[DeviceQuery, int], Choice]
-
-
-class BadInputError(ValueError):
-    """Input the server refuses with 400 and this message."""
-
-
-class UnknownPrinterError(PrinterProcessError):
-    """No printer has the name asked for (404)."""
 
 
 @dataclass
@@ -77,19 +67,12 @@ WEB = web.AppKey("web_context", WebContext)
 
 async def queue_jobs(port: int) -> int | None:
     """Return how many not-completed jobs the queue on *port* has; None when it did not say."""
-    from pyipp import IPP
-    from pyipp.enums import IppOperation
-    from pyipp.exceptions import IPPError
-
-    message = get_jobs_message()
     try:
-        async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=JOBS_TIMEOUT_S) as ipp:
-            response = await ipp.execute(IppOperation.GET_JOBS, message)
-    except (IPPError, OSError, TimeoutError) as exc:
-        log.debug("Get-Jobs on port %d: %s", port, exc)
+        jobs = await get_jobs(f"ipp://127.0.0.1:{port}/ipp/print", JOBS_TIMEOUT_S)
+    except IppError as exc:
+        log.debug("%s", exc)
         return None
-    jobs = response.get("jobs", [])
-    return len(jobs) if isinstance(jobs, list) else 0
+    return len(jobs)
 
 
 async def printer_view(ctx: WebContext, info: PrinterInfo) -> dict[str, Any]:
@@ -109,13 +92,13 @@ async def snapshot(ctx: WebContext) -> dict[str, Any]:
 
 
 def seconds_value(value: object, what: str) -> float:
-    """Return *value* as seconds in [0, a week]; raise BadInputError naming *what*."""
+    """Return *value* as seconds in [0, a week]; raise InputError naming *what*."""
     try:
         seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise BadInputError(f"{what} must be a number of seconds") from None
+        raise InputError(f"{what} must be a number of seconds") from None
     if isinstance(value, bool) or not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
-        raise BadInputError(f"{what} must be between 0 and {MAX_SECONDS:.0f} seconds")
+        raise InputError(f"{what} must be between 0 and {MAX_SECONDS:.0f} seconds")
     return seconds
 
 
@@ -138,4 +121,4 @@ async def run_action(ctx: WebContext, name: str, action: str, value: object = No
         seconds = seconds_value(value, "delay")
         ctx.power.set_delay(info.name, seconds)
         return f"{info.name}: idle delay set to {seconds:.0f} s"
-    raise BadInputError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
+    raise InputError(f"unknown action {action!r} (one of {', '.join(ACTIONS)})")

@@ -13,8 +13,7 @@ from zeroconf import IPVersion, ServiceInfo, Zeroconf
 from printerapp.detection.config import DetectionConfig
 from printerapp.detection.detector import Detector, DetectorItem
 from printerapp.detection.records import Change, DeviceChange
-
-from .backends import backend_dir
+from tests.support.backends import backend_dir
 
 # The same LaserJet seen by SNMP (as socket://) and by its own mDNS announcement.
 SNMP_BACKEND = """#!/bin/sh

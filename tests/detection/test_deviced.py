@@ -13,8 +13,16 @@ import pytest
 from printerapp.detection import deviced
 from printerapp.detection.deviced import SchemeFilter, list_backends, scan
 from printerapp.detection.records import Transport
-
-from .backends import HANG, HOSTILE, HUGE, REALISTIC, SIMPLE, WHOAMI, backend_dir, pid_alive
+from tests.support.backends import (
+    HANG,
+    HOSTILE,
+    HUGE,
+    REALISTIC,
+    SIMPLE,
+    WHOAMI,
+    backend_dir,
+    pid_alive,
+)
 
 ROOT_ONLY = 0o700
 

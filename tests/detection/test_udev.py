@@ -149,8 +149,7 @@ def test_real_uevent_triggers_a_scan_of_exactly_the_event_backends() -> None:
     from printerapp.detection.config import DetectionConfig
     from printerapp.detection.detector import Detector
     from printerapp.detection.records import DeviceChange
-
-    from .backends import backend_dir
+    from tests.support.backends import backend_dir
 
     async def main(root: Path) -> list[object]:
         config = DetectionConfig(

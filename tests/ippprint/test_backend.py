@@ -6,17 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import KEEP_DOCUMENT, BackendStatus, CupsDirs, describe_exit, sanitize_uri
 from printerapp.errors import ConfigError
-from printerapp.ippprint.backend import (
-    KEEP_DOCUMENT,
-    BackendStatus,
-    backend_argv,
-    backend_target,
-    describe_exit,
-    file_uri_path,
-    sanitize_uri,
-)
+from printerapp.ippprint.backend import backend_argv, backend_target, file_uri_path
 
 
 def test_exit_codes_match_cups() -> None:

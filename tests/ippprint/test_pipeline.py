@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import BackendError, FilterFailedError, FilterRejectedError
 from printerapp.ippprint.options import JobOptions
 from printerapp.ippprint.pipeline import JobRun, final_content_type, run_job
-from printerapp.ippprint.records import FilterEdge, JobPlan
+from printerapp.mime.records import FilterEdge, JobPlan
 from tests.support.sink import TcpSink
 
 TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf")

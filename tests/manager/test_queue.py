@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.errors import PrinterProcessError
 from printerapp.manager import queue as queue_mod
 from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_argv, ippeve_env

@@ -37,6 +37,10 @@ def _device(uri: str, make_model: str = "HP LaserJet 2100", device_id: str = LJ_
     )
 
 
+def _added(*devices: Device) -> list[DeviceChange]:
+    return [DeviceChange(Change.ADDED, d) for d in devices]
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> ManagerSettings:
     return ManagerSettings(state_dir=tmp_path / "state", ports=PortRange(18000, 18050))
@@ -49,8 +53,8 @@ def test_device_gets_a_queue_and_loses_it(
         manager = Manager(settings, drivers)
         await manager.start()
         dev = _device("socket://127.0.0.1:9101")
-        await manager.sync(
-            [dev, _device("socket://127.0.0.1:9102", "Acme X", "MFG:Acme;MDL:X;")], {"socket"}
+        await manager.apply(
+            _added(dev, _device("socket://127.0.0.1:9102", "Acme X", "MFG:Acme;MDL:X;"))
         )
         [printer] = manager.printers()
         assert printer.state == "running"
@@ -59,8 +63,9 @@ def test_device_gets_a_queue_and_loses_it(
         assert printer.pid is not None
         assert pid_listens_on(printer.pid, printer.port)
         assert (settings.state_dir / "ppd" / f"{printer.key}.ppd").is_file()
-        assert "socket://127.0.0.1:9102" in manager.unsupported
-        assert "no PPD matches 'Acme X'" in manager.unsupported["socket://127.0.0.1:9102"].reason
+        [unsupported] = manager.unsupported_devices()
+        assert unsupported.device_uri == "socket://127.0.0.1:9102"
+        assert "no PPD matches 'Acme X'" in unsupported.reason
         await manager.apply([DeviceChange(Change.REMOVED, dev)])
         assert manager.printers() == []
         assert not (settings.state_dir / "ppd" / f"{printer.key}.ppd").exists()
@@ -78,7 +83,7 @@ def test_restart_adopts_and_keeps_ports(
     async def first_life() -> dict[str, tuple[int, int | None]]:
         manager = Manager(settings, drivers)
         await manager.start()
-        await manager.sync(devices, {"socket"})
+        await manager.apply(_added(*devices))
         seen = {p.device_uri: (p.port, p.pid) for p in manager.printers()}
         # the daemon dies without stopping anything: its queues are orphans now
         for task in manager._tasks.values():
@@ -100,7 +105,7 @@ def test_restart_adopts_and_keeps_ports(
         manager = Manager(settings, drivers)
         await manager.start()
         assert stray.wait(timeout=5) == -signal.SIGKILL
-        await manager.sync(devices, {"socket"})
+        await manager.apply(_added(*devices))
         after = {p.device_uri: (p.port, p.pid) for p in manager.printers()}
         assert after == before  # same ports, same (adopted) processes
         assert len(manager.printers()) == 3
@@ -122,7 +127,7 @@ def test_taken_port_moves_the_queue(settings: ManagerSettings, drivers: Database
             # bound but not listening: the chooser sees a free port, the bind then fails,
             # just as when another program takes the port between the choice and the start
             squatter.bind(("127.0.0.1", settings.ports.first))
-            await manager.sync([_device("socket://127.0.0.1:9101")], {"socket"})
+            await manager.apply(_added(_device("socket://127.0.0.1:9101")))
         [printer] = manager.printers()
         assert printer.state == "running"
         assert printer.port != settings.ports.first
@@ -137,7 +142,7 @@ def test_killed_queue_comes_back_on_its_port(
     async def scenario() -> None:
         manager = Manager(settings, drivers)
         await manager.start()
-        await manager.sync([_device("socket://127.0.0.1:9101")], {"socket"})
+        await manager.apply(_added(_device("socket://127.0.0.1:9101")))
         [before] = manager.printers()
         assert before.pid is not None
         os.kill(before.pid, signal.SIGKILL)
@@ -179,7 +184,7 @@ def test_kept_document_is_resubmitted_when_the_queue_runs(
         async def scenario() -> None:
             manager = Manager(settings, drivers)
             await manager.start()
-            await manager.sync([_device(sink.uri)], {"socket"})
+            await manager.apply(_added(_device(sink.uri)))
             [printer] = manager.printers()
             assert printer.key == "HP_LaserJet_2100"
             for _ in range(600):

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from printerapp.cli import SUBCOMMANDS
+from printerapp.cli.main import SUBCOMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVERS = ("none", "foomatic", "gutenprint", "hplip")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from printerapp.power import controller, idle, readiness, retry
+from printerapp.power import controller, idle, readiness
+from printerapp.power.plugs import retry
 
 
 @pytest.fixture

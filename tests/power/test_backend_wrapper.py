@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from printerapp.config import load_config
+from printerapp.cups import BackendStatus
 from printerapp.errors import ConfigError
-from printerapp.ippprint.backend import BackendStatus
 from printerapp.power.backend_wrapper import (
     discovery_lines,
     find_plug,

@@ -12,7 +12,7 @@ import pytest
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import IdleMachine, JobPhase
-from printerapp.power.plug import PlugSpec, create_plug
+from printerapp.power.plugs.base import PlugSpec, create_plug
 from tests.support.plugsim.shelly_sim import ShellySim
 
 pytestmark = pytest.mark.usefixtures("quick_timing")

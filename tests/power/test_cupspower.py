@@ -19,7 +19,7 @@ from printerapp.power.backend_wrapper import wrap_uri
 from printerapp.power.cupspower import CupsPower
 from printerapp.power.events import JobEvent, send_event
 from printerapp.power.idle import JobPhase
-from printerapp.power.ipp_jobs import active_jobs, phases
+from printerapp.power.jobs import active_jobs, phases
 from tests.support.cupsd import PrivateCupsd, free_port
 from tests.support.powered import PoweredPrinter, plug_table
 

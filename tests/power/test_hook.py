@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.ippprint.backend import BackendStatus
+from printerapp.cups import BackendStatus
 from printerapp.ippprint.main import run_document
 from printerapp.power.events import JobEvent, open_listener
 from tests.support.plugsim.shelly_sim import ShellySim

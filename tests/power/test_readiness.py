@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.power.readiness import (
     TcpProbe,
     UsbProbe,

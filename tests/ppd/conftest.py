@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.settings import DriversConfig

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.install import ppd_bytes
 from printerapp.ppd.settings import DriversConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from printerapp.cupsdirs import CupsDirs
+from printerapp.cups import CupsDirs
 
 TYPES = """\
 application/pdf pdf

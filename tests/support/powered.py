@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from printerapp.power.plug import PlugSpec
+from printerapp.power.plugs.base import PlugSpec
 from tests.support.cupsd import free_port
 
 _WRITE = "import sys; open(sys.argv[1], 'w').write(sys.argv[2])"

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from printerapp.manager.demo import DemoPrinter
 from printerapp.manager.procfs import cmdline
+from printerapp.server.demo import DemoPrinter
 
 __all__ = ["Daemon", "Printer", "free_port", "kill_queues", "queue_processes"]
 

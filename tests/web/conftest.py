@@ -11,11 +11,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from printerapp.detection.records import Device
-from printerapp.manager.control import control_app
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
 from printerapp.web.app import WebParts, add_dashboard, ranker_for
+from printerapp.web.control import control_app
 from printerapp.web.power import PowerControl
 from tests.manager.conftest import PXLMONO, drivers
 

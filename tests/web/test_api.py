@@ -15,7 +15,7 @@ from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import IdleMachine
-from printerapp.power.plug import PlugSpec, create_plug
+from printerapp.power.plugs.base import PlugSpec, create_plug
 from printerapp.web.power import ControllerPower, PowerControl
 from printerapp.web.security import TOKEN_FILE
 from tests.support.plugsim.shelly_sim import ShellySim

@@ -22,7 +22,6 @@ import pytest
 from aiohttp import web
 
 from printerapp.detection.records import Device
-from printerapp.manager.control import control_app
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
@@ -30,9 +29,10 @@ from printerapp.power import controller as controller_module
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import IdleMachine
-from printerapp.power.plug import PlugSpec, create_plug
+from printerapp.power.plugs.base import PlugSpec, create_plug
 from printerapp.web import events
 from printerapp.web.app import add_dashboard, ranker_for
+from printerapp.web.control import control_app
 from printerapp.web.power import ControllerPower
 from tests.support.cupsd import free_port
 from tests.support.plugsim.shelly_sim import ShellySim

@@ -14,7 +14,7 @@ from printerapp.errors import PowerError
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import IdleMachine, JobPhase
-from printerapp.power.plug import PlugSpec, create_plug
+from printerapp.power.plugs.base import PlugSpec, create_plug
 from printerapp.web.app import dashboard_url
 from printerapp.web.power import ControllerPower, NoPower
 from tests.support.plugsim.shelly_sim import ShellySim

@@ -1,0 +1,6 @@
+"""The IPP client: requests to our own queues (ippeveprinter) and to a CUPS server.
+
+* :mod:`.request` -- Print-Job on the wire, for resubmitted jobs and test pages;
+* :mod:`.client` -- sending it, and Get-Jobs through pyipp; failures are ``IppError``;
+* :mod:`.keywords` -- the IPP enums that arrive by keyword.
+"""

@@ -1,0 +1,90 @@
+"""IPP over HTTP to a queue: pyipp where it fits, our own Print-Job where it does not.
+
+Get-Jobs goes through pyipp.  Print-Job does not: pyipp (0.17) encodes
+attributes by a fixed name table that has no ``print-color-mode``, writes
+``media`` as a name instead of a keyword and ``page-ranges`` as text, and
+silently drops what it does not know, so a resubmitted job would lose its
+options.  :mod:`printerapp.ipp.request` builds that request instead, and
+:func:`post_ipp` sends it.  Every failure is an :class:`IppError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import aiohttp
+
+from printerapp.errors import IppError
+from printerapp.ipp.request import IppAttribute, print_job_header, response_status
+
+__all__ = ["get_jobs", "jobs_message", "post_ipp", "print_job"]
+
+
+async def post_ipp(port: int, body: bytes, timeout_s: float, host: str = "127.0.0.1") -> int:
+    """POST *body* to ``/ipp/print`` on *port*; return the IPP status code."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+            session.post(
+                f"http://{host}:{port}/ipp/print",
+                data=body,
+                headers={"Content-Type": "application/ipp"},
+            ) as resp,
+        ):
+            return response_status(await resp.read())
+    except (OSError, ValueError, aiohttp.ClientError, TimeoutError) as exc:
+        raise IppError(f"port {port}: {exc or type(exc).__name__}") from exc
+
+
+async def print_job(
+    port: int,
+    document: bytes,
+    *,
+    user: str,
+    job_name: str,
+    document_format: str,
+    attributes: Iterable[IppAttribute] = (),
+    timeout_s: float,
+    host: str = "127.0.0.1",
+) -> int:
+    """Send *document* to the queue on *port* with Print-Job; return the IPP status code."""
+    uri = f"ipp://localhost:{port}/ipp/print"
+    header = print_job_header(uri, user, job_name, document_format, attributes)
+    return await post_ipp(port, header + document, timeout_s, host)
+
+
+def jobs_message(
+    which: str = "not-completed", requested: list[str] | None = None
+) -> dict[str, Any]:
+    """Return a pyipp Get-Jobs message.
+
+    pyipp's default ``attributes-natural-language`` is ``en-US``, which IPP's
+    naturalLanguage syntax does not allow (it is lower case) and which
+    Debian's CUPS 2.4.2 security updates answer with client-error-bad-request;
+    ``en`` is what ipptool sends.
+    """
+    attrs: dict[str, Any] = {"attributes-natural-language": "en", "which-jobs": which}
+    if requested:
+        attrs["requested-attributes"] = requested
+    return {"operation-attributes-tag": attrs}
+
+
+async def get_jobs(
+    printer_uri: str,
+    timeout_s: float,
+    which: str = "not-completed",
+    requested: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Return the jobs of the IPP printer at *printer_uri* (Get-Jobs), one dict each."""
+    from pyipp import IPP
+    from pyipp.enums import IppOperation
+    from pyipp.exceptions import IPPError
+
+    try:
+        async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
+            response = await ipp.execute(IppOperation.GET_JOBS, jobs_message(which, requested))
+    except (IPPError, OSError, TimeoutError) as exc:
+        raise IppError(f"Get-Jobs on {printer_uri}: {exc or type(exc).__name__}") from exc
+    jobs = response.get("jobs", [])
+    return [j for j in jobs if isinstance(j, dict)] if isinstance(jobs, list) else []

@@ -1,0 +1,90 @@
+"""A Print-Job request on the wire (RFC 8010), for resubmitted jobs and test pages.
+
+Only what a resubmission needs: the operation attributes and a handful of
+job template attributes, each with its proper value tag, and the status
+code of the response.  The document itself follows the header unchanged.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["IppAttribute", "print_job_header", "response_status"]
+
+PRINT_JOB = 0x0002
+OPERATION_TAG, JOB_TAG, END_TAG = 0x01, 0x02, 0x03
+INTEGER, ENUM, RANGE = 0x21, 0x23, 0x33
+KEYWORD, URI, CHARSET, LANGUAGE, MIME, NAME = 0x44, 0x45, 0x47, 0x48, 0x49, 0x42
+
+
+@dataclass(frozen=True, slots=True)
+class IppAttribute:
+    """One attribute with one value: ``int`` for integer/enum, ``(lo, hi)`` for a range."""
+
+    name: str
+    tag: int
+    value: int | str | tuple[int, int]
+
+
+def _value(attr: IppAttribute) -> bytes:
+    v = attr.value
+    if attr.tag in (INTEGER, ENUM) and isinstance(v, int):
+        return struct.pack(">hi", 4, v)
+    if attr.tag == RANGE and isinstance(v, tuple):
+        return struct.pack(">hii", 8, *v)
+    if isinstance(v, str) and attr.tag not in (INTEGER, ENUM, RANGE):
+        raw = v.encode("utf-8")[:1023]
+        return struct.pack(">h", len(raw)) + raw
+    raise ValueError(f"IPP attribute {attr.name}: value {v!r} does not fit tag {attr.tag:#x}")
+
+
+def _attribute(attr: IppAttribute) -> bytes:
+    name = attr.name.encode("ascii")
+    return struct.pack(">bh", attr.tag, len(name)) + name + _value(attr)
+
+
+def _request(
+    operation_id: int,
+    printer_uri: str,
+    extra: Iterable[IppAttribute],
+    job: Iterable[IppAttribute],
+    request_id: int,
+) -> bytes:
+    operation = [
+        IppAttribute("attributes-charset", CHARSET, "utf-8"),
+        IppAttribute("attributes-natural-language", LANGUAGE, "en"),
+        IppAttribute("printer-uri", URI, printer_uri),
+        *extra,
+    ]
+    out = struct.pack(">bbhi", 2, 0, operation_id, request_id)
+    out += bytes([OPERATION_TAG]) + b"".join(map(_attribute, operation))
+    job_part = b"".join(map(_attribute, job))
+    if job_part:
+        out += bytes([JOB_TAG]) + job_part
+    return out + bytes([END_TAG])
+
+
+def print_job_header(
+    printer_uri: str,
+    user: str,
+    job_name: str,
+    document_format: str,
+    job_attributes: Iterable[IppAttribute] = (),
+    request_id: int = 1,
+) -> bytes:
+    """Return the Print-Job request up to the end tag; the document bytes follow it."""
+    who_what = [
+        IppAttribute("requesting-user-name", NAME, user or "anonymous"),
+        IppAttribute("job-name", NAME, job_name or "resubmitted job"),
+        IppAttribute("document-format", MIME, document_format or "application/octet-stream"),
+    ]
+    return _request(PRINT_JOB, printer_uri, who_what, job_attributes, request_id)
+
+
+def response_status(body: bytes) -> int:
+    """Return the status code of an IPP response (raise ValueError when it is not one)."""
+    if len(body) < 8:
+        raise ValueError("not an IPP response: too short")
+    return int(struct.unpack(">h", body[2:4])[0])

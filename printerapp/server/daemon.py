@@ -1,0 +1,212 @@
+"""``printerapp server``: detection, drivers, queues, power and the web surface, in one loop.
+
+This is the composition root: the one module that knows every part.
+Detection publishes device changes on an asyncio queue (its monitor
+threads reach the loop only through ``call_soon_threadsafe``); the loop
+applies each change to the manager.  The plugs, when the configuration
+names any, are wired in here: the manager receives each queue's plug
+environment, the power watch reads the manager's printers.  SIGTERM and
+SIGINT stop every queue cleanly and save the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from printerapp.config import Config, load_config
+from printerapp.detection.config import DetectionConfig
+from printerapp.detection.detector import Detector
+from printerapp.detection.mdns_txt import OwnQueues
+from printerapp.detection.records import DeviceChange
+from printerapp.manager.drivers import Drivers
+from printerapp.manager.resubmit import RETRY_INTERVAL
+from printerapp.manager.system import Manager, PrinterInfo
+from printerapp.power.energy import EnergyLog
+from printerapp.server.demo import DemoPrinter
+from printerapp.server.power import LiveControllers, ServerPower
+from printerapp.server.settings import ServerSettings, server_settings
+from printerapp.web.app import add_dashboard, dashboard_url
+from printerapp.web.control import control_app
+from printerapp.web.power import ControllerPower, NoPower, PowerControl
+from printerapp.web.view import Ranker
+
+__all__ = ["Server", "install_signal_handlers", "serve"]
+
+log = logging.getLogger(__name__)
+
+#: after start-up, how long detection may take before unseen adopted queues are parked
+CONFIRM_GRACE_S = 15.0
+
+
+@dataclass
+class Server:
+    """The running daemon; :meth:`run` returns when :meth:`stop` is called."""
+
+    settings: ServerSettings
+    detection: DetectionConfig
+    drivers: Drivers
+    demo: bool = False
+    #: the dashboard's driver ranking (None: the add form offers no ranked drivers)
+    ranker: Ranker | None = None
+    #: the configuration whose ``[power.printers.*]`` give printers plugs (None: no plugs)
+    power_config: Config | None = None
+    #: where the plugs' energy is logged
+    energy: EnergyLog | None = None
+
+    def __post_init__(self) -> None:
+        state_dir = self.settings.manager.state_dir
+        self.plugs = (
+            None
+            if self.power_config is None
+            else ServerPower(self.power_config, self.energy, self._printers, state_dir)
+        )
+        queue_env = None if self.plugs is None else self.plugs.queue_env
+        self.manager = Manager(self.settings.manager, self.drivers, queue_env=queue_env)
+        self.power: PowerControl = (
+            NoPower()
+            if self.plugs is None
+            else ControllerPower(LiveControllers(self.plugs), self.energy)
+        )
+        self.own = OwnQueues()
+        self.detector = Detector(self.detection, own=self.own)
+        self._stop = asyncio.Event()
+        self._ports: set[int] = set()
+        self.control_url = ""
+
+    def stop(self) -> None:
+        """Ask the server to shut down (safe from a signal handler)."""
+        self._stop.set()
+
+    def _printers(self) -> list[PrinterInfo]:
+        return self.manager.printers()
+
+    def _refresh_own(self) -> None:
+        """Tell detection which ports are our own queues, so it never adopts them."""
+        ports = {p.port for p in self.manager.printers() if p.port}
+        for port in self._ports - ports:
+            self.own.discard(port)
+        for port in ports - self._ports:
+            self.own.add(port)
+        self._ports = ports
+
+    async def _consume(self) -> None:
+        async for item in self.detector.events():
+            if isinstance(item, DeviceChange):
+                await self.manager.apply([item])
+                self._refresh_own()
+
+    async def _confirm(self) -> None:
+        await asyncio.sleep(CONFIRM_GRACE_S)
+        await self.manager.park_unseen(self.detector.devices.devices)
+
+    async def _retry_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RETRY_INTERVAL)
+            await self.manager.resubmit_kept()
+
+    def _plug_tasks(self) -> list[asyncio.Task[None]]:
+        if self.plugs is None:
+            return []
+        return [asyncio.create_task(self.plugs.run(self._stop), name="plugs")]
+
+    async def _control(self) -> web.AppRunner:
+        app = control_app(self.manager, lambda: sorted(self.detector.devices.devices, key=str))
+        host, port = self.settings.control_host, self.settings.control_port
+        add_dashboard(
+            app,
+            self.manager,
+            bind_host=host,
+            state_dir=self.settings.manager.state_dir,
+            power=self.power,
+            ranker=self.ranker,
+        )
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        self.control_url = dashboard_url(host, port)
+        log.info("dashboard: %s", self.control_url)
+        log.info("control API: %sapi/printers", self.control_url)
+        return runner
+
+    async def run(self) -> None:
+        """Serve until stop(); then stop every queue and save the state."""
+        await self.manager.start()
+        self._refresh_own()
+        runner = await self._control()
+        demo = DemoPrinter(self.settings.manager.state_dir / "demo") if self.demo else None
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            if demo is not None:
+                await demo.start()
+            await self.detector.start()
+            tasks = [
+                asyncio.create_task(self._consume(), name="device changes"),
+                *self._plug_tasks(),
+                asyncio.create_task(self._confirm(), name="confirm adopted queues"),
+                asyncio.create_task(self._retry_loop(), name="resubmit kept jobs"),
+            ]
+            await self._stop.wait()
+        finally:
+            log.info("shutting down")
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await self.detector.stop()
+            if demo is not None:
+                await demo.stop()
+            await runner.cleanup()
+            await self.manager.shutdown()
+
+
+def install_signal_handlers(server: Server) -> None:
+    """Stop *server* on SIGTERM and SIGINT."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.stop)
+
+
+async def serve(
+    config_path: Path | None, *, demo: bool = False, log_level_given: bool = False
+) -> None:
+    """Load the configuration, put the parts together and serve until SIGTERM or SIGINT."""
+    from printerapp.manager.drivers import IdleIndexRanker, WorkerDrivers
+    from printerapp.power.energy import DB_NAME as ENERGY_DB
+    from printerapp.power.energy import EnergyLog
+    from printerapp.power.settings import power_settings
+
+    config = load_config(config_path)
+    settings = server_settings(config)
+    if not log_level_given:
+        logging.getLogger().setLevel(settings.log_level)
+    detection = DetectionConfig.from_section(config.section("detection"))
+    drivers = WorkerDrivers(settings.manager.state_dir, config.path)
+    # build or refresh the index cache now, so the first hot-plug finds it warm
+    await asyncio.to_thread(drivers.warm)
+    ranker = IdleIndexRanker(settings.manager.state_dir, config.path)
+    energy = None
+    if power_settings(config).printers:
+        energy = EnergyLog(settings.manager.state_dir / ENERGY_DB)
+    server = Server(
+        settings,
+        detection,
+        drivers,
+        demo=demo,
+        ranker=ranker,
+        power_config=config if energy is not None else None,
+        energy=energy,
+    )
+    install_signal_handlers(server)
+    try:
+        await server.run()
+    finally:
+        if energy is not None:
+            energy.close()

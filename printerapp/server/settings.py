@@ -1,0 +1,125 @@
+"""The ``[server]`` and ``[printers]`` tables of the configuration file.
+
+Example::
+
+    [server]
+    state_dir = "/var/lib/printerapp"   # default; $SNAP_COMMON under snap
+    ports = "8000-9000"                 # queue ports
+    hostname = "localhost"              # "localhost" keeps queues on this machine
+    control = "127.0.0.1:7631"          # the control API and dashboard
+    log_level = "INFO"
+    # formats every queue advertises; default $PRINTERAPP_FORMATS (set by the
+    # snap's ./configure --formats), else what each PPD's filters accept
+    formats = ["image/pwg-raster", "image/urf"]
+
+    [printers."socket://192.168.1.20:9100"]
+    name = "Office laser"
+    location = "2nd floor"
+    disabled = false
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from printerapp.config import Config, Section, default_state_dir
+from printerapp.errors import ConfigError
+from printerapp.manager.ports import DEFAULT_PORTS, PortRange
+from printerapp.manager.system import ManagerSettings, PrinterOverride
+
+__all__ = [
+    "DEFAULT_CONTROL_PORT",
+    "LOG_LEVELS",
+    "ServerSettings",
+    "parse_address",
+    "server_settings",
+]
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: the control API and dashboard
+DEFAULT_CONTROL_PORT = 7631
+_SERVER_KEYS = {
+    "state_dir",
+    "ports",
+    "hostname",
+    "control",
+    "log_level",
+    "ippeveprinter",
+    "formats",
+}
+_MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Everything ``printerapp server`` reads from the configuration."""
+
+    manager: ManagerSettings
+    control_host: str = "127.0.0.1"
+    control_port: int = DEFAULT_CONTROL_PORT
+    log_level: str = "INFO"
+
+
+def parse_address(text: str, where: str) -> tuple[str, int]:
+    """Parse ``HOST:PORT`` (``[v6]:PORT`` for IPv6)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{where}: {text!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def _ports(section: Section) -> PortRange:
+    text = section.string("ports", f"{DEFAULT_PORTS.first}-{DEFAULT_PORTS.last}")
+    first, sep, last = text.partition("-")
+    if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+        raise ConfigError(f"{section.source}: server.ports: {text!r} is not FIRST-LAST")
+    try:
+        return PortRange(int(first), int(last))
+    except ConfigError as exc:
+        raise ConfigError(f"{section.source}: server.ports: {exc}") from exc
+
+
+def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
+    out = {}
+    for uri, table in config.section("printers").tables().items():
+        table.reject_unknown({"name", "location", "disabled"})
+        out[uri] = PrinterOverride(
+            table.string("name"), table.string("location"), table.flag("disabled")
+        )
+    return out
+
+
+def _formats(section: Section, env: Mapping[str, str]) -> tuple[str, ...]:
+    default = tuple(f.strip() for f in env.get("PRINTERAPP_FORMATS", "").split(",") if f.strip())
+    formats = section.strings("formats", default)
+    for fmt in formats:
+        if not _MIME.match(fmt):
+            raise ConfigError(f"{section.source}: server.formats: {fmt!r} is not a MIME type")
+    return formats
+
+
+def server_settings(config: Config, env: Mapping[str, str] | None = None) -> ServerSettings:
+    """Return the server's settings; raise ConfigError naming the file and key."""
+    server = config.section("server")
+    server.reject_unknown(_SERVER_KEYS)
+    level = server.string("log_level", "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(
+            f"{server.source}: server.log_level: {level!r} is not one of {LOG_LEVELS}"
+        )
+    host, port = parse_address(
+        server.string("control", f"127.0.0.1:{DEFAULT_CONTROL_PORT}"),
+        f"{server.source}: server.control",
+    )
+    manager = ManagerSettings(
+        state_dir=server.path("state_dir") or default_state_dir(),
+        ports=_ports(server),
+        hostname=server.string("hostname", "localhost"),
+        program=server.string("ippeveprinter", "ippeveprinter"),
+        overrides=_overrides(config),
+        formats=_formats(server, os.environ if env is None else env),
+    )
+    return ServerSettings(manager, host, port, level)

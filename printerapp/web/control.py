@@ -1,0 +1,117 @@
+"""The control API: JSON over HTTP (aiohttp), on 127.0.0.1 by default.
+
+The ``printerapp printers|add|delete`` clients use it; they never touch the
+state file behind the server's back.  The dashboard adds its own routes to
+the same application (:mod:`printerapp.web.app`).
+
+=======  ==========================  ==============================================
+method   path                        answer
+=======  ==========================  ==============================================
+GET      /api/health                 ``{"status": "ok"}``
+GET      /api/printers               ``{"printers": [PRINTER, ...]}``
+POST     /api/printers               body ``{"device_uri", "ppd"?, "name"?,
+                                     "make_and_model"?, "device_id"?}``;
+                                     201 ``{"printer": PRINTER}``
+DELETE   /api/printers/{name}        204; 404 when there is no such printer
+GET      /api/devices                ``{"devices": [DEVICE, ...]}`` (detected now)
+GET      /api/unsupported            ``{"unsupported": [{"device_uri", "reason"...}]}``
+=======  ==========================  ==============================================
+
+Errors are ``{"error": "message"}`` with the status of
+:data:`printerapp.web.http.STATUSES`: 400 (bad request), 404, 409 (exists)
+or 422 (no driver).  A mutating request must be ``application/json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+
+from printerapp.detection.records import Device, Transport
+from printerapp.deviceid import parse_device_id
+from printerapp.errors import InputError
+from printerapp.manager.system import Manager
+from printerapp.web.http import MAX_BODY, check_text, error_middleware, read_json_object
+
+__all__ = ["DEVICES", "MANAGER", "control_app", "device_json"]
+
+log = logging.getLogger(__name__)
+
+MANAGER = web.AppKey("manager", Manager)
+DeviceSource = Callable[[], Sequence[Device]]
+DEVICES: web.AppKey[DeviceSource] = web.AppKey("devices")
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    """Return a device as the API shows it."""
+    return {
+        "uri": device.uri,
+        "make_and_model": device.make_and_model,
+        "info": device.info,
+        "device_id": str(device.device_id),
+        "location": device.location,
+        "transport": device.transport.name.lower(),
+        "serial": device.serial,
+    }
+
+
+async def _health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _printers(request: web.Request) -> web.Response:
+    manager = request.app[MANAGER]
+    return web.json_response({"printers": [asdict(p) for p in manager.printers()]})
+
+
+async def _devices(request: web.Request) -> web.Response:
+    return web.json_response({"devices": [device_json(d) for d in request.app[DEVICES]()]})
+
+
+async def _unsupported(request: web.Request) -> web.Response:
+    records = request.app[MANAGER].unsupported_devices()
+    return web.json_response({"unsupported": [asdict(u) for u in records]})
+
+
+def _device(body: dict[str, Any]) -> Device:
+    uri = check_text(body.get("device_uri", ""), "device_uri", required=True)
+    if ":" not in uri:
+        raise InputError("'device_uri' must be a URI such as socket://host:9100")
+    return Device(
+        uri=uri,
+        make_and_model=check_text(body.get("make_and_model", ""), "make_and_model"),
+        device_id=parse_device_id(check_text(body.get("device_id", ""), "device_id")),
+        transport=Transport.OTHER,
+    )
+
+
+async def _add(request: web.Request) -> web.Response:
+    body = await read_json_object(request)
+    device = _device(body)
+    ppd = check_text(body.get("ppd", ""), "ppd")
+    name = check_text(body.get("name", ""), "name")
+    info = await request.app[MANAGER].add_manual(device, ppd_name=ppd, name=name)
+    return web.json_response({"printer": asdict(info)}, status=201)
+
+
+async def _delete(request: web.Request) -> web.Response:
+    await request.app[MANAGER].delete(request.match_info["name"])
+    return web.Response(status=204)
+
+
+def control_app(manager: Manager, devices: DeviceSource) -> web.Application:
+    """Return the aiohttp application of the control API."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware])
+    app[MANAGER] = manager
+    app[DEVICES] = devices
+    app.router.add_get("/api/health", _health)
+    app.router.add_get("/api/printers", _printers)
+    app.router.add_post("/api/printers", _add)
+    app.router.add_delete("/api/printers/{name}", _delete)
+    app.router.add_get("/api/devices", _devices)
+    app.router.add_get("/api/unsupported", _unsupported)
+    return app

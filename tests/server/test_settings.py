@@ -1,0 +1,69 @@
+"""The [server] and [printers] tables: defaults, values, and errors naming file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from printerapp.config import load_config
+from printerapp.errors import ConfigError
+from printerapp.server.settings import ServerSettings, server_settings
+
+
+def _settings(tmp_path: Path, text: str) -> ServerSettings:
+    path = tmp_path / "printerapp.toml"
+    path.write_text(text)
+    return server_settings(load_config(path))
+
+
+def test_missing_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRINTERAPP_STATE_DIR", str(tmp_path / "st"))
+    settings = server_settings(load_config(tmp_path / "absent.toml"))
+    assert settings.manager.state_dir == tmp_path / "st"
+    assert (settings.manager.ports.first, settings.manager.ports.last) == (8000, 9000)
+    assert (settings.control_host, settings.control_port) == ("127.0.0.1", 7631)
+    assert settings.manager.hostname == "localhost"
+
+
+def test_values_and_overrides(tmp_path: Path) -> None:
+    settings = _settings(
+        tmp_path,
+        '[server]\nstate_dir = "st"\nports = "8100-8199"\ncontrol = "[::1]:7000"\n'
+        'log_level = "debug"\n'
+        '[printers."socket://10.0.0.5:9100"]\nname = "Office"\nlocation = "2F"\n'
+        '[printers."usb://HP/X"]\ndisabled = true\n',
+    )
+    assert settings.manager.state_dir == tmp_path / "st"
+    assert settings.manager.ports.first == 8100
+    assert (settings.control_host, settings.control_port) == ("::1", 7000)
+    assert settings.log_level == "DEBUG"
+    office = settings.manager.overrides["socket://10.0.0.5:9100"]
+    assert (office.name, office.location, office.disabled) == ("Office", "2F", False)
+    assert settings.manager.overrides["usb://HP/X"].disabled
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[server]\nports = "9000"\n', r"server\.ports: '9000' is not FIRST-LAST"),
+        ('[server]\nports = "9000-8000"\n', r"server\.ports: port range 9000-8000"),
+        ('[server]\ncontrol = "localhost"\n', r"server\.control: 'localhost' is not HOST:PORT"),
+        ('[server]\nlog_level = "LOUD"\n', r"server\.log_level: 'LOUD' is not one of"),
+        ("[server]\nport = 1\n", r"server\.port: unknown key"),
+        ('[printers."x"]\ncolour = 1\n', r"printers\.x\.colour: unknown key"),
+        ("[server]\nhostname = 7\n", r"server\.hostname: expected str"),
+        ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
+    ],
+)
+def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        _settings(tmp_path, text)
+    assert "printerapp.toml" in str(err.value)
+
+
+def test_formats_from_the_snap_environment(tmp_path: Path) -> None:
+    config = load_config(tmp_path / "absent.toml")
+    env = {"PRINTERAPP_FORMATS": "image/pwg-raster,image/urf"}
+    assert server_settings(config, env).manager.formats == ("image/pwg-raster", "image/urf")
+    assert server_settings(config, {}).manager.formats == ()
