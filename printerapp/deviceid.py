@@ -163,15 +163,20 @@ _MAKES: tuple[tuple[str, str], ...] = (
 )
 
 
-def normalize_manufacturer(name: str) -> str:
-    """Return the canonical manufacturer name: ``Hewlett-Packard`` -> ``HP``."""
-    clean = _clean(name)
+def _known_make(clean: str) -> str:
+    """Return the canonical make that *clean* starts with, or "" when it names none."""
     lower = clean.lower()
     for prefix, canonical in _MAKES:
         # a whole word only: "HPC" is not HP, "Okidata" is matched by its own entry
         if lower == prefix or lower.startswith((prefix + " ", prefix + ",", prefix + ".")):
             return canonical
-    return clean
+    return ""
+
+
+def normalize_manufacturer(name: str) -> str:
+    """Return the canonical manufacturer name: ``Hewlett-Packard`` -> ``HP``."""
+    clean = _clean(name)
+    return _known_make(clean) or clean
 
 
 def make_and_model(make: str, model: str) -> str:
@@ -198,12 +203,12 @@ def model_key(manufacturer: str, model: str) -> tuple[str, str]:
     ignored.  Without a manufacturer, a known make starting the model is used.
     """
     make = normalize_manufacturer(manufacturer)
-    if not make and normalize_manufacturer(model) != _clean(model):
-        make = normalize_manufacturer(model)  # no MFG, but the model starts with a known make
+    text = _SERIES.sub("", _clean(model))
+    if not make:
+        make = _known_make(text)  # no MFG, but the model starts with a known make
     spellings = {_clean(manufacturer).lower(), make.lower()}
     spellings.update(prefix for prefix, canonical in _MAKES if canonical == make)
     prefixes = sorted((p for p in spellings if p), key=len, reverse=True)
-    text = _SERIES.sub("", _clean(model))
     for _ in range(2):
         lower = text.lower()
         prefix = next((p for p in prefixes if lower.startswith(p + " ")), "")
