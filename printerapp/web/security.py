@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from printerapp.web.http import json_error
+
 __all__ = [
     "COOKIE",
     "CSRF_FIELD",
@@ -130,10 +132,6 @@ class Security:
 SECURITY = web.AppKey("security", Security)
 
 
-def _deny(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 def _given_token(request: web.Request) -> str:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
@@ -178,7 +176,7 @@ def login(request: web.Request, security: Security, location: str = "/") -> web.
     if given is None or security.token is None:
         return None
     if not security.token_ok(given):
-        return _deny(401, "wrong token")
+        return json_error(401, "wrong token")
     response = web.Response(status=303, headers={"Location": location})
     response.set_cookie(COOKIE, given, httponly=True, samesite="Strict", path="/")
     return response
@@ -191,12 +189,12 @@ def security_middleware(security: Security) -> Middleware:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if problem := _host_problem(request, security):
             log.warning("refused %s %r: %s", request.method, request.path, problem)
-            return _deny(403, problem)
+            return json_error(403, problem)
         if request.method in MUTATING:
             status, message = await _mutation_problem(request, security)
             if status:
                 log.warning("refused %s %r: %s", request.method, request.path, message)
-                return _deny(status, message)
+                return json_error(status, message)
         return await handler(request)
 
     return middleware
