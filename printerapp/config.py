@@ -9,6 +9,7 @@ the dotted key and the reason.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -27,6 +28,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: no number of the file is larger (1e9 seconds are 31 years): 1e300 is a typo
+MAX_NUMBER = 1e9
+#: the top-level tables; any other is a typo ("[powr]") and refused
+TABLES = frozenset({"server", "detection", "drivers", "printers", "power", "cups_power"})
 
 SYSTEM_CONFIG = Path("/etc/printerapp/printerapp.toml")
 SYSTEM_STATE = Path("/var/lib/printerapp")
@@ -86,13 +92,24 @@ class Section:
         """Return a boolean value."""
         return self._get(key, bool, default)
 
-    def number(self, key: str, default: float, *, minimum: float | None = None) -> float:
-        """Return a number (int or float), optionally bounded below."""
+    def number(
+        self,
+        key: str,
+        default: float,
+        *,
+        minimum: float | None = None,
+        maximum: float = MAX_NUMBER,
+    ) -> float:
+        """Return a finite number (int or float), bounded above and optionally below."""
         value = self.values.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{self._where(key)}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{self._where(key)}: {value} is not a finite number")
         if minimum is not None and value < minimum:
             raise ConfigError(f"{self._where(key)}: {value} is below the minimum {minimum}")
+        if value > maximum:
+            raise ConfigError(f"{self._where(key)}: {value} is above the maximum {maximum:g}")
         return float(value)
 
     def path(self, key: str, default: Path | None = None) -> Path | None:
@@ -161,4 +178,12 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
         raise ConfigError(f"{path}: not UTF-8 at byte {exc.start}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    return Config(Section("", str(path), values), path)
+    root = Section("", str(path), values)
+    for key, value in values.items():
+        if key not in TABLES:
+            raise ConfigError(
+                f"{path}: [{key}]: unknown table (known: {', '.join(sorted(TABLES))})"
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {key}: expected a table, got {type(value).__name__}")
+    return Config(root, path)

@@ -77,3 +77,38 @@ def test_syntax_and_encoding_errors_name_the_file(tmp_path: Path) -> None:
 
 def test_state_dir_prefers_the_environment(tmp_path: Path) -> None:
     assert default_state_dir({"PRINTERAPP_STATE_DIR": str(tmp_path)}) == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[power]\nidle_delay = nan\n", r"power\.idle_delay: nan is not a finite number"),
+        ("[power]\nidle_delay = inf\n", r"power\.idle_delay: inf is not a finite number"),
+        (
+            "[power]\nidle_delay = 1e300\n",
+            r"power\.idle_delay: 1e\+300 is above the maximum 1e\+09",
+        ),
+    ],
+)
+def test_numbers_are_finite_and_bounded(tmp_path: Path, text: str, message: str) -> None:
+    from printerapp.power.settings import power_settings
+
+    path = tmp_path / "printerapp.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        power_settings(load_config(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[powr]\nidle_delay = 1\n", r"\[powr\]: unknown table \(known: cups_power, detection"),
+        ('server = "x"\n', r"server: expected a table, got str"),
+    ],
+)
+def test_an_unknown_table_is_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "printerapp.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as err:
+        load_config(path)
+    assert str(path) in str(err.value)

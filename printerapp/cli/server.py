@@ -34,4 +34,8 @@ def run(args: argparse.Namespace) -> int:
     except PrinterAppError as exc:
         print(f"printerapp server: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # an unwritable state directory, a control port in use: one line, no traceback
+        print(f"printerapp server: {exc}", file=sys.stderr)
+        return 1
     return 0

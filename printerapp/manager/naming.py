@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-__all__ = ["MAX_KEY_LENGTH", "MAX_SERVICE_NAME", "queue_key", "service_name"]
+__all__ = ["MAX_KEY_LENGTH", "MAX_SERVICE_NAME", "is_queue_key", "queue_key", "service_name"]
 
 #: DNS-SD instance names are at most 63 octets (RFC 6763, section 4.1.1)
 MAX_SERVICE_NAME = 63
@@ -61,3 +61,8 @@ def queue_key(text: str, taken: Collection[str] = ()) -> str:
         unique = f"{key[: MAX_KEY_LENGTH - 5]}-{n}"
         n += 1
     return unique
+
+
+def is_queue_key(key: str) -> bool:
+    """Return True when *key* is a key :func:`queue_key` could have made (safe as a file name)."""
+    return bool(key) and queue_key(key) == key

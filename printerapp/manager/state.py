@@ -5,9 +5,13 @@ port, device and PPD, the devices found unsupported, and the process ids of
 running ippeveprinter children (with their kernel start times, so a daemon
 that was killed can tell its own orphans from a recycled pid).
 
-A damaged file never stops the daemon: a file that is not JSON is set aside
-as ``state.json.bad`` and the daemon starts empty; an entry with a bad field
-is reported, naming it, and dropped while the others load.
+A damaged file never stops the daemon and never loses the user's queues
+silently.  Each save first keeps the file it replaces as ``state.json.prev``.
+A file that cannot be read as a whole is set aside as
+``state.json.bad-<time>`` and the last good copy is loaded instead.  An
+entry with a bad field, or a queue key that could leave the state directory
+(``../x``), is reported, naming it, and dropped while the others load; the
+file as it was is then kept as ``state.json.bad-<time>`` too.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from printerapp.errors import ConfigError
+from printerapp.manager.naming import is_queue_key
 
 __all__ = ["STATE_VERSION", "QueueRecord", "RunningRecord", "State", "UnsupportedRecord"]
 
@@ -46,6 +52,9 @@ class QueueRecord:
     #: "detected" or "manual" (a manual queue is never removed by a scan)
     origin: str = "detected"
 
+    def __post_init__(self) -> None:
+        _check_key(self.key)
+
 
 @dataclass(frozen=True, slots=True)
 class UnsupportedRecord:
@@ -65,6 +74,15 @@ class RunningRecord:
     pid: int
     #: field 22 of /proc/<pid>/stat: tells a live child from a reused pid
     start_ticks: int
+
+    def __post_init__(self) -> None:
+        _check_key(self.key)
+
+
+def _check_key(key: str) -> None:
+    # the key names files and directories under the state dir: it must stay there
+    if not is_queue_key(key):
+        raise ValueError(f"queue key {key!r} is not a safe file name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,26 +109,34 @@ class State:
     @classmethod
     def from_json(cls, text: str, source: str = "state.json") -> State:
         """Parse the file's text; a bad entry is logged and skipped."""
+        return cls.parse(text, source)[0]
+
+    @classmethod
+    def parse(cls, text: str, source: str = "state.json") -> tuple[State, int]:
+        """Parse the file's text; return the state and how many bad entries were skipped."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{source}: not JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected an object at the top")
-        return cls(
-            tuple(_entries(data, "queues", QueueRecord, source)),
-            tuple(_entries(data, "unsupported", UnsupportedRecord, source)),
-            tuple(_entries(data, "running", RunningRecord, source)),
+        dropped: list[str] = []
+        state = cls(
+            tuple(_entries(data, "queues", QueueRecord, source, dropped)),
+            tuple(_entries(data, "unsupported", UnsupportedRecord, source, dropped)),
+            tuple(_entries(data, "running", RunningRecord, source, dropped)),
         )
+        return state, len(dropped)
 
     def save(self, path: Path) -> None:
-        """Write atomically: a temporary file in the same directory, fsync, rename."""
+        """Write atomically (temporary file, fsync, rename), keeping the old file as ``.prev``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("w", encoding="utf-8") as fh:
             fh.write(self.to_json())
             fh.flush()
             os.fsync(fh.fileno())
+        _keep_previous(path)
         tmp.replace(path)
         dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -120,27 +146,79 @@ class State:
 
     @classmethod
     def load(cls, path: Path) -> State:
-        """Read *path*; missing means empty, damaged is set aside and means empty."""
+        """Read *path*; missing means empty; damaged is set aside and the last good copy used."""
+        try:
+            return cls._load_one(path, keep_bad=True)
+        except ConfigError as exc:
+            previous = path.with_name(path.name + PREV_SUFFIX)
+            try:
+                state = cls._load_one(previous, keep_bad=False)
+            except ConfigError:
+                log.error("%s; no usable %s either: starting empty", exc, previous.name)
+                return cls()
+            log.error("%s; loaded the last good copy, %s", exc, previous.name)
+            return state
+
+    @classmethod
+    def _load_one(cls, path: Path, *, keep_bad: bool) -> State:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return cls()
         except (OSError, UnicodeDecodeError) as exc:
-            log.error("%s: cannot read the state file (%s); starting empty", path, exc)
-            return cls()
+            if keep_bad:
+                _set_aside(path, move=not isinstance(exc, PermissionError))
+            raise ConfigError(f"{path}: cannot read the state file ({exc})") from exc
         try:
-            return cls.from_json(text, str(path))
-        except ConfigError as exc:
-            bad = path.with_name(path.name + ".bad")
-            log.error("%s; set aside as %s, starting empty", exc, bad)
+            state, dropped = cls.parse(text, str(path))
+        except ConfigError:
+            if keep_bad:
+                _set_aside(path, move=True)
+            raise
+        if dropped and keep_bad:
+            _set_aside(path, move=False)
+        return state
+
+
+#: the copy each save keeps of the file it replaces
+PREV_SUFFIX = ".prev"
+
+
+def _keep_previous(path: Path) -> None:
+    """Keep *path* as ``<path>.prev`` (a hard link swapped in atomically)."""
+    previous = path.with_name(path.name + PREV_SUFFIX)
+    link = path.with_name(f".{path.name}.prev.{os.getpid()}.tmp")
+    try:
+        link.unlink(missing_ok=True)
+        os.link(path, link)
+        link.replace(previous)
+    except FileNotFoundError:
+        return  # the first save: nothing to keep
+    except OSError as exc:
+        log.warning("%s: cannot keep the previous state as %s: %s", path, previous.name, exc)
+
+
+def _set_aside(path: Path, *, move: bool) -> None:
+    """Keep the damaged *path* as ``<path>.bad-<time>``, moved or copied, for the user."""
+    bad = path.with_name(f"{path.name}.bad-{time.strftime('%Y%m%dT%H%M%S')}")
+    try:
+        if move:
             path.replace(bad)
-            return cls()
+        else:
+            bad.write_bytes(path.read_bytes())
+    except OSError as exc:
+        log.error("%s: cannot keep a copy as %s: %s", path, bad.name, exc)
+        return
+    log.error("%s: kept as %s", path, bad.name)
 
 
-def _entries(data: dict[str, Any], key: str, kind: type[Any], source: str) -> list[Any]:
+def _entries(
+    data: dict[str, Any], key: str, kind: type[Any], source: str, dropped: list[str]
+) -> list[Any]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
         log.error("%s: %r is not a list; ignored", source, key)
+        dropped.append(key)
         return []
     out = []
     for index, item in enumerate(raw):
@@ -148,6 +226,7 @@ def _entries(data: dict[str, Any], key: str, kind: type[Any], source: str) -> li
             out.append(_record(kind, item))
         except (TypeError, ValueError) as exc:
             log.error("%s: %s[%d] dropped: %s", source, key, index, exc)
+            dropped.append(f"{key}[{index}]")
     return out
 
 

@@ -44,25 +44,43 @@ logger = logging.getLogger(__name__)
 PlugLoader = Callable[[Config, str], Plug]
 
 
+def _default_loader(config: Config, name: str) -> Plug:
+    from printerapp.power.settings import load_plug
+
+    return load_plug(config, name)
+
+
 class CupsPower:
     """One controller per plug, fed by Get-Jobs polls of the mapped queues."""
 
     def __init__(
         self, config: Config, energy: EnergyLog | None, load_plug: PlugLoader | None = None
     ) -> None:
-        from printerapp.power.settings import load_plug as default_loader
-
         self.config = config
         self.cups: CupsPowerSettings = cups_power_settings(config)
         self.power: PowerSettings = power_settings(config)
         self.energy = energy
-        self._load_plug = load_plug or default_loader
+        self._load_plug = load_plug or _default_loader
         #: plug name -> controller
         self.controllers: dict[str, PlugController] = {}
         #: plug name -> its queues
         self.queues: dict[str, list[str]] = {}
         for queue, plug in sorted(self.cups.queues.items()):
             self.queues.setdefault(plug, []).append(queue)
+        self.check_plugs()
+
+    def check_plugs(self) -> None:
+        """Raise ConfigError unless every plug a queue names is configured, with its login.
+
+        A plug that cannot be used is found here, before the watch starts,
+        and stops it with one message: never a watch without power control.
+        """
+        if self._load_plug is not _default_loader:
+            return  # a caller's own loader decides what a plug name means
+        from printerapp.power.plugs.specs import plug_credentials, plug_spec
+
+        for name in sorted(self.queues):
+            plug_credentials(plug_spec(self.config, name))
 
     def _delay(self, plug: str) -> float:
         delays = [

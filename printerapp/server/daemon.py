@@ -189,23 +189,23 @@ async def serve(
         logging.getLogger().setLevel(settings.log_level)
     detection = DetectionConfig.from_section(config.section("detection"))
     drivers = WorkerDrivers(settings.manager.state_dir, config.path)
-    # build or refresh the index cache now, so the first hot-plug finds it warm
-    await asyncio.to_thread(drivers.warm)
     ranker = IdleIndexRanker(settings.manager.state_dir, config.path)
-    energy = None
-    if power_settings(config).printers:
-        energy = EnergyLog(settings.manager.state_dir / ENERGY_DB)
-    server = Server(
-        settings,
-        detection,
-        drivers,
-        demo=demo,
-        ranker=ranker,
-        power_config=config if energy is not None else None,
-        energy=energy,
-    )
-    install_signal_handlers(server)
+    power_config = config if power_settings(config).printers else None
+    energy = None if power_config is None else EnergyLog(settings.manager.state_dir / ENERGY_DB)
     try:
+        # a plug that cannot be used stops the server here, before anything starts
+        server = Server(
+            settings,
+            detection,
+            drivers,
+            demo=demo,
+            ranker=ranker,
+            power_config=power_config,
+            energy=energy,
+        )
+        # build or refresh the index cache now, so the first hot-plug finds it warm
+        await asyncio.to_thread(drivers.warm)
+        install_signal_handlers(server)
         await server.run()
     finally:
         if energy is not None:

@@ -58,6 +58,7 @@ class ServerPower(CupsPower):
         self.queues = {p.plug: [] for p in self.power.printers.values()}
         #: queue key -> port, for the queues running at the last refresh
         self._ports: dict[str, int] = {}
+        self.check_plugs()
 
     def printer_power(self, queue: QueueRecord | PrinterInfo) -> PrinterPower | None:
         """Return the power settings of a queue, by its key or its service name."""

@@ -120,21 +120,34 @@ def spec_from_table(name: str, table: Section) -> PlugSpec:
         raise ConfigError(f"{where}.type: {kind!r} is not a plug type ({known})")
     options = DRIVER_OPTIONS.get(kind, frozenset())
     table.reject_unknown(set(_COMMON | options) | (set(_COMMANDS) if kind == "command" else set()))
-    host = table.string("host")
-    if kind != "command" and not host:
-        raise ConfigError(f"{where}.host: missing (a {kind} plug needs its address)")
-    port = int(table.number("port", 0)) if "port" in table.values else None
+    host, port = _host_port(table, kind, where)
     found = tuple((k, _option(table, k)) for k in sorted(options) if k in table.values)
     if (path := table.path("credentials_file")) is not None:
         found += (("credentials_file", str(path)),)
     return PlugSpec(
         name=name,
         type=kind,
-        host=_check_host(host, f"{where}.host") if host else "",
-        port=_check_port(port, f"{where}.port") if port is not None else None,
+        host=host,
+        port=port,
         options=found,
         commands=_commands(table) if kind == "command" else (),
     )
+
+
+def _host_port(table: Section, kind: str, where: str) -> tuple[str, int | None]:
+    """Read ``host`` (``HOST``, ``HOST:PORT`` or ``[V6]:PORT``, as ``--host``) and ``port``."""
+    text = table.string("host")
+    if not text:
+        if kind != "command":
+            raise ConfigError(f"{where}.host: missing (a {kind} plug needs its address)")
+        return "", None
+    host, in_host = parse_host_port(text, f"{where}.host")
+    port = None
+    if "port" in table.values:
+        port = _check_port(int(table.number("port", 0)), f"{where}.port")
+    if in_host is not None and port is not None and in_host != port:
+        raise ConfigError(f"{where}: host {text!r} and port {port} name two different ports")
+    return host, in_host if port is None else port
 
 
 def plug_specs(config: Config) -> dict[str, PlugSpec]:

@@ -75,6 +75,8 @@ state = ["/bin/relay", "state"]
         ('type = "shelly"\nhost = "h"\ngen = [1]', r"power\.plugs\.p\.gen: expected a string"),
         ('type = "command"\non = ["a"]', r"power\.plugs\.p: needs all of on, off and state"),
         ('type = "command"\non = []\noff = ["b"]\nstate = ["c"]', r"power\.plugs\.p\.on: empty"),
+        ('type = "kasa"\nhost = "h:1"\nport = 2', r"power\.plugs\.p: host 'h:1' and port 2 name"),
+        ('type = "kasa"\nhost = "h:x"', r"power\.plugs\.p\.host: 'h:x': the port is not a number"),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path: Path, table: str, message: str) -> None:
@@ -82,6 +84,15 @@ def test_errors_name_the_file_and_key(tmp_path: Path, table: str, message: str) 
     with pytest.raises(ConfigError, match=message) as caught:
         plug_specs(load_config(path))
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "table", ['host = "127.0.0.1:9999"', 'host = "127.0.0.1:9999"\nport = 9999']
+)
+def test_host_takes_a_port_as_the_command_line_does(tmp_path: Path, table: str) -> None:
+    path = _config(tmp_path, f'[power.plugs.p]\ntype = "shelly"\n{table}\n')
+    spec = plug_spec(load_config(path), "p")
+    assert (spec.host, spec.port) == ("127.0.0.1", 9999)  # not an IPv6 literal
 
 
 def test_bad_plug_names_and_unknown_plugs(tmp_path: Path) -> None:
