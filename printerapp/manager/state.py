@@ -152,8 +152,10 @@ class State:
         except ConfigError as exc:
             previous = path.with_name(path.name + PREV_SUFFIX)
             try:
-                state = cls._load_one(previous, keep_bad=False)
+                state = cls._load_one(previous, keep_bad=False) if previous.is_file() else None
             except ConfigError:
+                state = None
+            if state is None:
                 log.error("%s; no usable %s either: starting empty", exc, previous.name)
                 return cls()
             log.error("%s; loaded the last good copy, %s", exc, previous.name)

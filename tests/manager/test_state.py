@@ -44,6 +44,7 @@ def test_corrupt_file_is_set_aside(tmp_path: Path, caplog: pytest.LogCaptureFixt
     assert bad.read_text() == "{not json"
     assert not path.exists()
     assert "not JSON" in caplog.text
+    assert "no usable state.json.prev either: starting empty" in caplog.text
 
 
 def test_saving_keeps_the_previous_file(tmp_path: Path) -> None:
