@@ -41,6 +41,7 @@ from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
 from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
+from printerapp.ppd.queueppd import prepare_queue_ppd
 
 __all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "QueueEnv"]
 
@@ -220,8 +221,16 @@ class Manager:
     def _supervise(self, key: str, queue: QueueProcess) -> None:
         self._tasks[key] = asyncio.create_task(queue.supervise(), name=f"queue {key}")
 
+    async def _prepare_ppd(self, key: str) -> None:
+        """Make the queue's PPD one whose sizes clients can ask for (idempotent)."""
+        try:
+            await asyncio.to_thread(prepare_queue_ppd, self.ppd_dir / f"{key}.ppd")
+        except DriverError as exc:
+            log.warning("queue %r: %s; serving the PPD as it is", self._records[key].name, exc)
+
     async def _run_queue(self, key: str) -> None:
         """Start the queue of record *key*, moving it to another port while its port is taken."""
+        await self._prepare_ppd(key)
         for _attempt in range(MAX_PORT_ATTEMPTS):
             record = self._records[key]
             reserved = {r.port for k, r in self._records.items() if k != key} | self._foreign_ports
