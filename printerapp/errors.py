@@ -12,6 +12,7 @@ __all__ = [
     "BackendError",
     "ConfigError",
     "DetectionError",
+    "DnssdError",
     "DriverError",
     "DriverListError",
     "DriverProgramError",
@@ -49,6 +50,10 @@ class InputError(PrinterAppError):
 
 class IppError(PrinterAppError):
     """An IPP request could not be sent, or what came back is not an IPP answer."""
+
+
+class DnssdError(PrinterAppError):
+    """A service could not be announced with DNS-SD (avahi-daemon)."""
 
 
 class DetectionError(PrinterAppError):

@@ -24,8 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     # base modules: the configuration file, IEEE-1284 IDs, CUPS's own conventions
     ("config", "cups", "deviceid", "picklecache"),
-    # libraries: IPP client, PPDs and the driver database, device detection
-    ("ipp", "ppd", "detection"),
+    # libraries: IPP client, PPDs and the driver database, device detection, announcements
+    ("ipp", "ppd", "detection", "dnssd"),
     # the CUPS MIME database and filter chains (reads the PPD's cupsFilter lines)
     ("mime",),
     # smart plugs and the power policy around jobs

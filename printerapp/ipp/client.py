@@ -18,7 +18,7 @@ import aiohttp
 from printerapp.errors import IppError
 from printerapp.ipp.request import IppAttribute, print_job_header, response_status
 
-__all__ = ["get_jobs", "jobs_message", "post_ipp", "print_job"]
+__all__ = ["get_jobs", "get_printer_attributes", "jobs_message", "post_ipp", "print_job"]
 
 
 async def post_ipp(port: int, body: bytes, timeout_s: float, host: str = "127.0.0.1") -> int:
@@ -88,3 +88,22 @@ async def get_jobs(
         raise IppError(f"Get-Jobs on {printer_uri}: {exc or type(exc).__name__}") from exc
     jobs = response.get("jobs", [])
     return [j for j in jobs if isinstance(j, dict)] if isinstance(jobs, list) else []
+
+
+async def get_printer_attributes(printer_uri: str, timeout_s: float) -> dict[str, Any]:
+    """Return the printer attributes of *printer_uri* (Get-Printer-Attributes, all of them)."""
+    from pyipp import IPP
+    from pyipp.enums import IppOperation
+    from pyipp.exceptions import IPPError
+
+    message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
+    try:
+        async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
+            response = await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
+    except (IPPError, OSError, TimeoutError) as exc:
+        raise IppError(
+            f"Get-Printer-Attributes on {printer_uri}: {exc or type(exc).__name__}"
+        ) from exc
+    printers = response.get("printers") or [{}]
+    first = printers[0] if isinstance(printers, list) else {}
+    return first if isinstance(first, dict) else {}

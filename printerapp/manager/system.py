@@ -34,6 +34,7 @@ from printerapp.errors import (
     UnknownPrinterError,
 )
 from printerapp.manager.adopt import find_leftovers, kill_stray
+from printerapp.manager.announce import Announcer
 from printerapp.manager.drivers import DriverPick, Drivers
 from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
 from printerapp.manager.naming import queue_key, service_name
@@ -106,6 +107,7 @@ class Manager:
         dirs: CupsDirs | None = None,
         env: Mapping[str, str] | None = None,
         queue_env: QueueEnv | None = None,
+        announcer: Announcer | None = None,
     ) -> None:
         self.settings = settings
         self.drivers = drivers
@@ -119,6 +121,8 @@ class Manager:
         self._bg: set[asyncio.Task[object]] = set()
         #: extra environment per queue (e.g. its plug, from the server's power wiring)
         self._queue_env = queue_env
+        #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
+        self._announcer = announcer
         self._lock = asyncio.Lock()
         root = settings.state_dir
         self.state_file = root / "state.json"
@@ -154,9 +158,10 @@ class Manager:
             record = self._records.get(leftover.key)
             queue = self._queue(record) if record is not None else None
             ours = (leftover.key, leftover.pid, leftover.start_ticks) in was_running
-            if queue is not None and ours and queue.adopt(leftover.pid, leftover.start_ticks):
+            if record and queue and ours and queue.adopt(leftover.pid, leftover.start_ticks):
                 log.info("adopted queue %r (pid %d)", queue.launch.name, leftover.pid)
                 self._supervise(leftover.key, queue)
+                await self._announce(record)
             else:
                 kill_stray(leftover)
         for key, record in sorted(self._records.items()):
@@ -238,6 +243,8 @@ class Manager:
             if port != record.port:
                 self._records[key] = record = replace(record, port=port)
             self._save()  # the reservation is on disk before the queue starts
+            # our announcement takes the name first, so ippeveprinter's poorer one is refused
+            await self._announce(record)
             queue = self._queue(record)
             try:
                 await queue.start()
@@ -250,7 +257,13 @@ class Manager:
             return
         raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
 
+    async def _announce(self, record: QueueRecord) -> None:
+        if self._announcer is not None:
+            await self._announcer.announce(record)
+
     async def _stop_queue(self, key: str) -> None:
+        if self._announcer is not None:
+            await self._announcer.withdraw(key)
         queue = self._queues.pop(key, None)
         task = self._tasks.pop(key, None)
         if queue is not None:

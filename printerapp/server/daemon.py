@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +26,12 @@ from printerapp.detection.config import DetectionConfig
 from printerapp.detection.detector import Detector
 from printerapp.detection.mdns_txt import OwnQueues
 from printerapp.detection.records import DeviceChange
+from printerapp.dnssd.avahi import AvahiPublisher
+from printerapp.errors import DnssdError
+from printerapp.manager.announce import QueueAnnouncer
 from printerapp.manager.drivers import Drivers
 from printerapp.manager.resubmit import RETRY_INTERVAL
-from printerapp.manager.system import Manager, PrinterInfo
+from printerapp.manager.system import Manager, ManagerSettings, PrinterInfo
 from printerapp.power.energy import EnergyLog
 from printerapp.server.demo import DemoPrinter
 from printerapp.server.power import LiveControllers, ServerPower
@@ -43,6 +47,15 @@ log = logging.getLogger(__name__)
 
 #: after start-up, how long detection may take before unseen adopted queues are parked
 CONFIRM_GRACE_S = 15.0
+
+
+def announce_scope(settings: ManagerSettings) -> tuple[tuple[str, ...], str]:
+    """Return where queues are announced (interface names, empty: all) and adminurl's host."""
+    if settings.hostname in ("localhost", "127.0.0.1", "::1"):
+        return ("lo",), "localhost"
+    if settings.hostname in ("*", "0.0.0.0", "::"):  # noqa: S104 - a setting's value, not a bind
+        return (), f"{socket.gethostname()}.local"
+    return (), settings.hostname
 
 
 @dataclass
@@ -68,7 +81,13 @@ class Server:
             else ServerPower(self.power_config, self.energy, self._printers, state_dir)
         )
         queue_env = None if self.plugs is None else self.plugs.queue_env
-        self.manager = Manager(self.settings.manager, self.drivers, queue_env=queue_env)
+        self.publisher = AvahiPublisher()
+        self.manager = Manager(
+            self.settings.manager,
+            self.drivers,
+            queue_env=queue_env,
+            announcer=QueueAnnouncer(self.publisher, *announce_scope(self.settings.manager)),
+        )
         self.power: PowerControl = (
             NoPower()
             if self.plugs is None
@@ -137,6 +156,10 @@ class Server:
 
     async def run(self) -> None:
         """Serve until stop(); then stop every queue and save the state."""
+        try:
+            await self.publisher.start()
+        except DnssdError as exc:
+            log.warning("%s: ippeveprinter announces the queues itself, without AirPrint keys", exc)
         await self.manager.start()
         self._refresh_own()
         runner = await self._control()
@@ -165,6 +188,7 @@ class Server:
                 await demo.stop()
             await runner.cleanup()
             await self.manager.shutdown()
+            await self.publisher.close()
 
 
 def install_signal_handlers(server: Server) -> None:
@@ -187,6 +211,8 @@ async def serve(
     settings = server_settings(config)
     if not log_level_given:
         logging.getLogger().setLevel(settings.log_level)
+    # an unusable state directory is the first thing to say, in one line
+    settings.manager.state_dir.mkdir(parents=True, exist_ok=True)
     detection = DetectionConfig.from_section(config.section("detection"))
     drivers = WorkerDrivers(settings.manager.state_dir, config.path)
     ranker = IdleIndexRanker(settings.manager.state_dir, config.path)

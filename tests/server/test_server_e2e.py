@@ -42,15 +42,16 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
         kill_queues(d.state)  # never leave a queue behind, even on failure
 
 
-def _ipp_announced(port: int) -> bool:
-    found: list[int] = []
+def _announced(port: int) -> dict[bytes, bytes] | None:
+    """Return the TXT record of the service announced on *port*, or None within 5 s."""
+    found: dict[int, dict[bytes, bytes]] = {}
     zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
 
     def seen(zeroconf: Zeroconf, service_type: str, name: str, state_change: Any) -> None:
         if state_change is ServiceStateChange.Added:
             info = zeroconf.get_service_info(service_type, name, timeout=2000)
             if info is not None:
-                found.append(info.port or 0)
+                found[info.port or 0] = {k: v or b"" for k, v in info.properties.items()}
 
     browser = ServiceBrowser(zc, "_ipp._tcp.local.", handlers=[seen])
     try:
@@ -60,7 +61,40 @@ def _ipp_announced(port: int) -> bool:
     finally:
         browser.cancel()
         zc.close()
-    return port in found
+    return found.get(port)
+
+
+def _in_subtype(instance: str, subtype: str) -> bool:
+    """Return True once the service *instance* is listed under *subtype* (within 5 s)."""
+    names: set[str] = set()
+    zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+
+    # zeroconf passes these by keyword: the names matter
+    def seen(zeroconf: Zeroconf, service_type: str, name: str, state_change: Any) -> None:
+        if state_change is ServiceStateChange.Added:
+            names.add(name)
+
+    wanted = f"{instance}._ipp._tcp.local."
+    browser = ServiceBrowser(zc, f"{subtype}._sub._ipp._tcp.local.", handlers=[seen])
+    try:
+        deadline = time.monotonic() + 5
+        while wanted not in names and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        browser.cancel()
+        zc.close()
+    return wanted in names
+
+
+def _full_record(port: int) -> dict[bytes, bytes]:
+    """Return the queue's TXT record once the queue's own attributes completed it."""
+    txt: dict[bytes, bytes] = {}
+    for _ in range(20):
+        txt = _announced(port) or {}
+        if b"URF" in txt:
+            break
+        time.sleep(0.25)
+    return txt
 
 
 def _printerapp(
@@ -95,7 +129,19 @@ def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: 
         assert time.monotonic() - announced <= READY_S
         attrs = _ipptool(queue["uri"], "get-printer-attributes.test")
         assert attrs.returncode == 0, attrs.stdout + attrs.stderr
-        assert _ipp_announced(queue["port"])
+        # announced by us, as iOS and Mopria clients want it: _universal, and the keys they read
+        txt = _full_record(queue["port"])
+        for key in (b"txtvers", b"qtotal", b"rp", b"ty", b"product", b"pdl", b"URF", b"UUID"):
+            assert txt.get(key), (key, txt)
+        assert (txt[b"air"], txt[b"priority"], txt[b"rp"]) == (b"none", b"50", b"ipp/print")
+        assert txt[b"kind"].startswith(b"document")
+        assert txt[b"PaperMax"] == b"legal-A4"
+        assert b"image/urf" in txt[b"pdl"]
+        assert b"image/pwg-raster" in txt[b"pdl"]
+        # as the queue says: Gutenprint's LaserJet 2100 PPD offers Duplex, and no colour
+        assert (txt[b"Color"], txt[b"Duplex"]) == (b"F", b"T")
+        assert _in_subtype(queue["name"], "_universal")
+        assert _in_subtype(queue["name"], "_print")
         listed = _printerapp("devices", env={"PRINTERAPP_CONFIG": str(daemon.config)})
         assert listed.returncode == 0, listed.stderr
         assert any(line.split()[1] == queue["device_uri"] for line in listed.stdout.splitlines())

@@ -1,0 +1,213 @@
+"""Publish services with the host's avahi-daemon over the system D-Bus (jeepney, asyncio).
+
+One connection holds every entry group: avahi withdraws a client's
+services when its connection closes, so a daemon that dies leaves no stale
+announcement.  A service is registered on the interfaces named (all when
+none are), with its subtypes, and its TXT record can be replaced in place.
+A name taken by another service gets avahi's alternative ("Name #2").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from printerapp.errors import DnssdError
+
+__all__ = ["AvahiPublisher", "Service", "encode_txt"]
+
+log = logging.getLogger(__name__)
+
+AVAHI = "org.freedesktop.Avahi"
+IF_UNSPEC, PROTO_UNSPEC = -1, -1
+#: entry group states (avahi-common/defs.h)
+REGISTERING, ESTABLISHED, COLLISION, FAILURE = 1, 2, 3, 4
+#: how long a registration may take to be established (probing takes about 0.75 s)
+ESTABLISH_TIMEOUT_S = 5.0
+#: how many alternative names are tried before giving up
+MAX_RENAMES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One service to announce."""
+
+    name: str
+    type: str
+    port: int
+    txt: tuple[tuple[str, str], ...] = ()
+    #: e.g. ``_print``, ``_universal`` (written as ``_universal._sub._ipp._tcp``)
+    subtypes: tuple[str, ...] = ()
+    #: interface names (``lo``, ``eth0``); empty: every interface avahi uses
+    interfaces: tuple[str, ...] = ()
+
+
+def encode_txt(txt: Sequence[tuple[str, str]]) -> list[bytes]:
+    """Return TXT strings as ``key=value`` bytes; raise DnssdError on one over 255 bytes."""
+    out = []
+    for key, value in txt:
+        item = f"{key}={value}".encode()
+        if len(item) > 255 or not key or "=" in key:
+            raise DnssdError(f"TXT key {key!r}: not a valid key=value of at most 255 bytes")
+        out.append(item)
+    return out
+
+
+@dataclass
+class _Group:
+    path: str
+    service: Service
+    name: str
+    interfaces: tuple[int, ...]
+
+
+class AvahiPublisher:
+    """Services by key (e.g. a queue key), each in its own avahi entry group."""
+
+    def __init__(self) -> None:
+        self._router: Any = None
+        self._conn: Any = None
+        self._groups: dict[str, list[_Group]] = {}
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Connect to the system bus; raise DnssdError when avahi cannot be reached."""
+        from jeepney.io.asyncio import DBusRouter, open_dbus_connection
+
+        try:
+            self._conn = await open_dbus_connection(bus="SYSTEM")
+            self._router = DBusRouter(self._conn)
+            await self._call("/", "Server", "GetVersionString")
+        except (OSError, KeyError, DnssdError) as exc:
+            await self.close()
+            raise DnssdError(f"avahi-daemon cannot be reached on the system bus: {exc}") from exc
+
+    async def close(self) -> None:
+        """Withdraw everything and disconnect."""
+        if self._router is not None:
+            # stops the router's receiving task; a task that failed is not our error here
+            with contextlib.suppress(Exception):
+                await self._router.__aexit__(None, None, None)
+        if self._conn is not None:
+            await self._conn.close()
+        self._router = self._conn = None
+        self._groups.clear()
+
+    async def _call(
+        self, path: str, interface: str, method: str, sig: str = "", *args: object
+    ) -> Any:
+        from jeepney import DBusAddress, MessageType, new_method_call
+
+        if self._router is None:
+            raise DnssdError("not connected to avahi-daemon")
+        address = DBusAddress(path, bus_name=AVAHI, interface=f"{AVAHI}.{interface}")
+        try:
+            reply = await asyncio.wait_for(
+                self._router.send_and_get_reply(new_method_call(address, method, sig, args)), 10
+            )
+        except (OSError, TimeoutError) as exc:
+            raise DnssdError(f"avahi {method}: {exc or type(exc).__name__}") from exc
+        if reply.header.message_type is MessageType.error:
+            from jeepney.low_level import HeaderFields
+
+            error = reply.header.fields.get(HeaderFields.error_name, "error")
+            raise DnssdError(f"avahi {method}: {error}: {' '.join(map(str, reply.body))}")
+        return reply.body
+
+    async def _interfaces(self, names: Sequence[str]) -> tuple[int, ...]:
+        if not names:
+            return (IF_UNSPEC,)
+        found = []
+        for name in names:
+            found.append(
+                (await self._call("/", "Server", "GetNetworkInterfaceIndexByName", "s", name))[0]
+            )
+        return tuple(found)
+
+    async def _register(
+        self, service: Service, name: str, interfaces: tuple[int, ...]
+    ) -> list[_Group]:
+        groups = []
+        txt = encode_txt(service.txt)
+        for index in interfaces:
+            (path,) = await self._call("/", "Server", "EntryGroupNew")
+            group = _Group(path, service, name, (index,))
+            groups.append(group)
+            args = (index, PROTO_UNSPEC, 0, name, service.type, "", "")
+            await self._call(
+                path, "EntryGroup", "AddService", "iiussssqaay", *args, service.port, txt
+            )
+            for sub in service.subtypes:
+                full = f"{sub}._sub.{service.type}"
+                await self._call(
+                    path, "EntryGroup", "AddServiceSubtype", "iiussss", *args[:6], full
+                )
+            await self._call(path, "EntryGroup", "Commit")
+        return groups
+
+    async def _state(self, groups: Sequence[_Group]) -> int:
+        deadline = asyncio.get_running_loop().time() + ESTABLISH_TIMEOUT_S
+        while True:
+            states = [(await self._call(g.path, "EntryGroup", "GetState"))[0] for g in groups]
+            if any(s in (COLLISION, FAILURE) for s in states) or all(
+                s == ESTABLISHED for s in states
+            ):
+                return int(max(states))
+            if asyncio.get_running_loop().time() > deadline:
+                return REGISTERING
+            await asyncio.sleep(0.05)
+
+    async def _free(self, groups: Sequence[_Group]) -> None:
+        for group in groups:
+            try:
+                await self._call(group.path, "EntryGroup", "Free")
+            except DnssdError as exc:
+                log.debug("%s", exc)
+
+    async def publish(self, key: str, service: Service) -> str:
+        """Announce *service* under *key* (replacing what *key* had); return the name it got."""
+        async with self._lock:
+            await self._free(self._groups.pop(key, []))
+            interfaces = await self._interfaces(service.interfaces)
+            name = service.name
+            for _attempt in range(MAX_RENAMES):
+                try:
+                    groups = await self._register(service, name, interfaces)
+                except DnssdError as exc:
+                    if "CollisionError" not in str(exc):
+                        raise
+                    groups, state = [], COLLISION
+                else:
+                    state = await self._state(groups)
+                if state != COLLISION:
+                    self._groups[key] = groups
+                    if state == FAILURE:
+                        raise DnssdError(f"avahi could not register {name!r}")
+                    return name
+                await self._free(groups)
+                (name,) = await self._call("/", "Server", "GetAlternativeServiceName", "s", name)
+                log.warning("DNS-SD name %r is taken; announcing as %r", service.name, name)
+            raise DnssdError(f"no free DNS-SD name for {service.name!r}")
+
+    async def update_txt(self, key: str, txt: Sequence[tuple[str, str]]) -> None:
+        """Replace the TXT record of the service published under *key*."""
+        async with self._lock:
+            for group in self._groups.get(key, []):
+                args = (group.interfaces[0], PROTO_UNSPEC, 0, group.name, group.service.type, "")
+                await self._call(
+                    group.path,
+                    "EntryGroup",
+                    "UpdateServiceTxt",
+                    "iiusssaay",
+                    *args,
+                    encode_txt(txt),
+                )
+
+    async def withdraw(self, key: str) -> None:
+        """Withdraw what is published under *key* (nothing when nothing is)."""
+        async with self._lock:
+            await self._free(self._groups.pop(key, []))

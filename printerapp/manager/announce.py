@@ -1,0 +1,117 @@
+"""Announce each queue with DNS-SD ourselves, before its ippeveprinter starts.
+
+ippeveprinter 2.4 registers only the ``_print`` subtype and a TXT record
+without ``kind``, ``air``, ``product``, ``priority`` or ``PaperMax``, so
+iOS never lists it and Mopria clients guess.  Registering the queue's name
+first takes the name: avahi then refuses ippeveprinter's own registration
+as a local collision, and ippeveprinter keeps serving.  Once the queue
+answers, its own Get-Printer-Attributes fills in the rest of the record
+(formats, URF, UUID, colour, duplex, paper sizes).
+
+If avahi cannot be reached, nothing is announced here and ippeveprinter's
+own announcement stays the fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from printerapp.dnssd.avahi import AvahiPublisher, Service
+from printerapp.dnssd.txt import base_txt, queue_txt
+from printerapp.errors import DnssdError, IppError
+from printerapp.ipp.client import get_printer_attributes
+from printerapp.manager.state import QueueRecord
+
+__all__ = ["Announcer", "QueueAnnouncer"]
+
+log = logging.getLogger(__name__)
+
+IPP_TYPE = "_ipp._tcp"
+SUBTYPES = ("_print", "_universal")
+#: how long a started queue may take to answer before its record stays the base one
+COMPLETE_TIMEOUT_S = 30.0
+_POLL_S = 0.1
+
+
+class Announcer(Protocol):
+    """What the manager needs: announce a queue before it starts, withdraw it after."""
+
+    async def announce(self, record: QueueRecord) -> None:
+        """Announce the queue of *record* on its port (again, when the port changed)."""
+        ...
+
+    async def withdraw(self, key: str) -> None:
+        """Withdraw the queue *key* (nothing when it is not announced)."""
+        ...
+
+
+class QueueAnnouncer:
+    """Announcements through avahi, on the interfaces where the queues are reachable."""
+
+    def __init__(
+        self, publisher: AvahiPublisher, interfaces: tuple[str, ...], admin_host: str
+    ) -> None:
+        self.publisher = publisher
+        #: ``("lo",)`` while queues serve this machine only; empty: every interface
+        self.interfaces = interfaces
+        #: the host name in adminurl (one the clients on those interfaces resolve)
+        self.admin_host = admin_host
+        self._completing: dict[str, asyncio.Task[None]] = {}
+
+    def _adminurl(self, port: int) -> str:
+        host = f"[{self.admin_host}]" if ":" in self.admin_host else self.admin_host
+        return f"http://{host}:{port}/"
+
+    async def announce(self, record: QueueRecord) -> None:
+        """Register the queue's name, port and base record, then complete it once it answers."""
+        self._cancel(record.key)
+        txt = base_txt(record.make_and_model, record.location, self._adminurl(record.port))
+        service = Service(record.name, IPP_TYPE, record.port, tuple(txt), SUBTYPES, self.interfaces)
+        try:
+            await self.publisher.publish(record.key, service)
+        except DnssdError as exc:
+            log.warning(
+                "queue %r: not announced by us (%s); ippeveprinter announces it", record.name, exc
+            )
+            return
+        task = asyncio.create_task(self._complete(record), name=f"announce {record.key}")
+        self._completing[record.key] = task
+
+    async def _complete(self, record: QueueRecord) -> None:
+        uri = f"ipp://127.0.0.1:{record.port}/ipp/print"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + COMPLETE_TIMEOUT_S
+        while True:
+            try:
+                attrs = await get_printer_attributes(uri, 5)
+                break
+            except IppError as exc:
+                if loop.time() > deadline:
+                    log.warning("queue %r: TXT record left incomplete: %s", record.name, exc)
+                    return
+                await asyncio.sleep(_POLL_S)
+        txt = queue_txt(attrs, record.location, self._adminurl(record.port))
+        try:
+            await self.publisher.update_txt(record.key, txt)
+        except DnssdError as exc:
+            log.warning("queue %r: TXT record not updated: %s", record.name, exc)
+
+    def _cancel(self, key: str) -> None:
+        task = self._completing.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    async def withdraw(self, key: str) -> None:
+        """Stop completing and withdraw the announcement of queue *key*."""
+        task = self._completing.pop(key, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await self.publisher.withdraw(key)
+        except DnssdError as exc:
+            log.warning("queue %s: announcement not withdrawn: %s", key, exc)
