@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   cups-daemon cups-client cups-ipp-utils cups-ppdc cups-filters cups-filters-core-drivers
   ghostscript foomatic-db-compressed-ppds printer-driver-gutenprint
-  avahi-daemon avahi-utils dbus iproute2 util-linux poppler-utils
+  avahi-daemon avahi-utils libnss-mdns dbus iproute2 util-linux poppler-utils
   python3-venv udev libudev1 nodejs
   chromium strace
 )

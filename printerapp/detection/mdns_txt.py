@@ -119,6 +119,8 @@ class OwnQueues:
         self._ports: set[int] = set()
         self._uuids: set[str] = set()
         self._local = frozenset(local_addresses)
+        #: this host's own mDNS names (``printhost.local``): our queues' SRV target
+        self._hosts: set[str] = set()
 
     def add(self, port: int, uuid: str = "") -> None:
         """Register a queue we started."""
@@ -133,6 +135,11 @@ class OwnQueues:
             self._ports.discard(port)
             self._uuids.discard(uuid.lower().removeprefix("urn:uuid:"))
 
+    def add_local_host(self, name: str) -> None:
+        """Register this host's mDNS name, which our own announcements point to."""
+        with self._lock:
+            self._hosts.add(name.lower().rstrip("."))
+
     def _is_local(self, address: str) -> bool:
         try:
             return ipaddress.ip_address(address).is_loopback or address in self._local
@@ -146,7 +153,9 @@ class OwnQueues:
             if uuid and uuid in self._uuids:
                 return True
             on_our_port = facts.port in self._ports
-        return on_our_port and any(self._is_local(a) for a in facts.addresses)
+            our_host = facts.server.lower().rstrip(".") in self._hosts
+        # announced on the LAN, our queues carry the LAN's addresses: the host name tells
+        return on_our_port and (our_host or any(self._is_local(a) for a in facts.addresses))
 
 
 def _device_id(facts: ServiceFacts, make: str, model: str) -> str:

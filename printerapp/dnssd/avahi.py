@@ -73,6 +73,8 @@ class AvahiPublisher:
         self._conn: Any = None
         self._groups: dict[str, list[_Group]] = {}
         self._lock = asyncio.Lock()
+        #: this host's mDNS name, the target of every service we announce (after start)
+        self.host_fqdn = ""
 
     async def start(self) -> None:
         """Connect to the system bus; raise DnssdError when avahi cannot be reached."""
@@ -81,7 +83,7 @@ class AvahiPublisher:
         try:
             self._conn = await open_dbus_connection(bus="SYSTEM")
             self._router = DBusRouter(self._conn)
-            await self._call("/", "Server", "GetVersionString")
+            (self.host_fqdn,) = await self._call("/", "Server", "GetHostNameFqdn")
         except (OSError, KeyError, DnssdError) as exc:
             await self.close()
             raise DnssdError(f"avahi-daemon cannot be reached on the system bus: {exc}") from exc

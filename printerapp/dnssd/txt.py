@@ -31,9 +31,12 @@ def _clip(text: str) -> str:
     return raw.decode("utf-8", "ignore")
 
 
-def base_txt(make_and_model: str, location: str, adminurl: str) -> list[tuple[str, str]]:
+def base_txt(
+    make_and_model: str, location: str, adminurl: str, pdl: str = ""
+) -> list[tuple[str, str]]:
     """Return the keys known before the queue runs."""
     return [
+        ("pdl", _clip(pdl)),
         ("txtvers", "1"),
         ("qtotal", "1"),
         ("rp", "ipp/print"),

@@ -220,7 +220,13 @@ def _copies(value: str | None, warnings: list[str]) -> int:
 
 def _mapped(env: Mapping[str, str], ppd: PpdChoices | None) -> tuple[_Pairs, list[str]]:
     results: list[_Mapped] = []
-    if (value := _attr(env, "media")) is not None:
+    # The job's own media (keyword or media-col, as CUPS and macOS send it) before the
+    # printer's defaults: a job asking A4 by media-col must not get media-default Letter.
+    if (value := _attr(env, "media", default=False)) is not None:
+        results.append(_media(value, ppd))
+    elif (value := _attr(env, "media-col", default=False)) is not None:
+        results.append((_media_col(value, ppd), None))
+    elif (value := _attr(env, "media")) is not None:
         results.append(_media(value, ppd))
     elif (value := _attr(env, "media-col")) is not None:
         results.append((_media_col(value, ppd), None))

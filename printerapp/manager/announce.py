@@ -30,6 +30,9 @@ __all__ = ["Announcer", "QueueAnnouncer"]
 log = logging.getLogger(__name__)
 
 IPP_TYPE = "_ipp._tcp"
+#: what ippeveprinter 2.4 takes with -P, known before it runs: it makes the record driverless
+#: from the first moment, so no detection (ours or another host's) takes the queue for a printer
+PPD_QUEUE_PDL = "application/pdf,application/postscript,image/jpeg,image/pwg-raster,image/urf"
 SUBTYPES = ("_print", "_universal")
 #: how long a started queue may take to answer before its record stays the base one
 COMPLETE_TIMEOUT_S = 30.0
@@ -68,7 +71,8 @@ class QueueAnnouncer:
     async def announce(self, record: QueueRecord) -> None:
         """Register the queue's name, port and base record, then complete it once it answers."""
         self._cancel(record.key)
-        txt = base_txt(record.make_and_model, record.location, self._adminurl(record.port))
+        adminurl = self._adminurl(record.port)
+        txt = base_txt(record.make_and_model, record.location, adminurl, PPD_QUEUE_PDL)
         service = Service(record.name, IPP_TYPE, record.port, tuple(txt), SUBTYPES, self.interfaces)
         try:
             await self.publisher.publish(record.key, service)

@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import shutil
+import socket
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,10 @@ __all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "Queu
 
 log = logging.getLogger(__name__)
 
+#: [server] hostname values that keep queues on this machine, and that mean "every address"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_NAMES = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
+
 #: how many taken ports a queue tries before it gives up
 MAX_PORT_ATTEMPTS = 20
 
@@ -70,7 +75,8 @@ class ManagerSettings:
 
     state_dir: Path
     ports: PortRange = DEFAULT_PORTS
-    #: the host name queues serve; "localhost" keeps them on this machine
+    #: the host name clients use; "localhost" keeps the queues on this machine, anything
+    #: else ("*", the host's name or "<host>.local") serves the LAN as well
     hostname: str = "localhost"
     program: str = IPPEVEPRINTER
     #: the per-job command; None: printerapp-ippprint next to this interpreter
@@ -78,6 +84,18 @@ class ManagerSettings:
     overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
     #: the only document formats queues print (empty: whatever the PPD's filters take)
     formats: tuple[str, ...] = ()
+
+    @property
+    def serves_lan(self) -> bool:
+        """True when queues are to be reachable from other machines."""
+        return self.hostname not in LOOPBACK_NAMES
+
+    @property
+    def public_host(self) -> str:
+        """The host name in the queues' URIs."""
+        if self.hostname in WILDCARD_NAMES:
+            return f"{socket.gethostname()}.local"
+        return self.hostname
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +196,9 @@ class Manager:
             ppd=self.ppd_dir / f"{record.key}.ppd",
             spool=self.spool_dir / record.key,
             device_uri=record.device_uri,
-            hostname=self.settings.hostname,
+            # always loopback: ippeveprinter cannot bind a LAN name on a stock host
+            # (see printerapp.server.lan), the server forwards the LAN to it instead
+            hostname="localhost",
             location=record.location,
             command=self.settings.ippprint or find_ippprint(),
             program=self.settings.program,
@@ -409,7 +429,7 @@ class Manager:
         return PrinterInfo(
             name=record.name,
             key=key,
-            uri=f"ipp://{self.settings.hostname}:{record.port}/ipp/print",
+            uri=f"ipp://{self.settings.public_host}:{record.port}/ipp/print",
             port=record.port,
             state=queue.status.value if queue else "waiting for device",
             reason=queue.reason if queue else "",

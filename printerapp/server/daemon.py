@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from printerapp.manager.resubmit import RETRY_INTERVAL
 from printerapp.manager.system import Manager, ManagerSettings, PrinterInfo
 from printerapp.power.energy import EnergyLog
 from printerapp.server.demo import DemoPrinter
+from printerapp.server.lan import LanForwarder
 from printerapp.server.power import LiveControllers, ServerPower
 from printerapp.server.settings import ServerSettings, server_settings
 from printerapp.web.app import add_dashboard, dashboard_url
@@ -51,11 +51,9 @@ CONFIRM_GRACE_S = 15.0
 
 def announce_scope(settings: ManagerSettings) -> tuple[tuple[str, ...], str]:
     """Return where queues are announced (interface names, empty: all) and adminurl's host."""
-    if settings.hostname in ("localhost", "127.0.0.1", "::1"):
+    if not settings.serves_lan:
         return ("lo",), "localhost"
-    if settings.hostname in ("*", "0.0.0.0", "::"):  # noqa: S104 - a setting's value, not a bind
-        return (), f"{socket.gethostname()}.local"
-    return (), settings.hostname
+    return (), settings.public_host
 
 
 @dataclass
@@ -93,6 +91,8 @@ class Server:
             if self.plugs is None
             else ControllerPower(LiveControllers(self.plugs), self.energy)
         )
+        #: the LAN's way in to the loopback-bound queues, when [server] hostname asks for it
+        self.lan = LanForwarder(self._running_ports) if self.settings.manager.serves_lan else None
         self.own = OwnQueues()
         self.detector = Detector(self.detection, own=self.own)
         self._stop = asyncio.Event()
@@ -105,6 +105,9 @@ class Server:
 
     def _printers(self) -> list[PrinterInfo]:
         return self.manager.printers()
+
+    def _running_ports(self) -> list[int]:
+        return [p.port for p in self.manager.printers() if p.pid is not None]
 
     def _refresh_own(self) -> None:
         """Tell detection which ports are our own queues, so it never adopts them."""
@@ -158,6 +161,7 @@ class Server:
         """Serve until stop(); then stop every queue and save the state."""
         try:
             await self.publisher.start()
+            self.own.add_local_host(self.publisher.host_fqdn)
         except DnssdError as exc:
             log.warning("%s: ippeveprinter announces the queues itself, without AirPrint keys", exc)
         await self.manager.start()
@@ -175,6 +179,8 @@ class Server:
                 asyncio.create_task(self._confirm(), name="confirm adopted queues"),
                 asyncio.create_task(self._retry_loop(), name="resubmit kept jobs"),
             ]
+            if self.lan is not None:
+                tasks.append(asyncio.create_task(self.lan.run(self._stop), name="LAN forwarder"))
             await self._stop.wait()
         finally:
             log.info("shutting down")

@@ -105,6 +105,24 @@ def test_our_ippeveprinter_queue_is_ignored_by_uuid_and_by_port() -> None:
     assert service_to_device(raw, own) is not None
 
 
+def test_our_queue_announced_on_the_lan_is_ours_by_its_host_name() -> None:
+    own = OwnQueues()
+    own.add(8001)
+    lan = ServiceFacts(
+        PDL,
+        f"Ours.{PDL}",
+        ("169.254.77.1",),
+        8001,
+        (("ty", "HP LaserJet 4000"),),
+        "printhost.local.",
+    )
+    assert service_to_device(lan, own) is not None  # the LAN address alone says nothing
+    own.add_local_host("PrintHost.local")
+    assert service_to_device(lan, own) is None
+    other = ServiceFacts(PDL, f"X.{PDL}", ("169.254.77.9",), 8001, lan.txt, "laptop.local.")
+    assert service_to_device(other, own) is not None
+
+
 @pytest.mark.parametrize(
     "name", ["../../etc/passwd", "$(reboot); `id`", "a/b?c#d%2F", "x" * 10_000, "tab\tnl\n\x1b[2J"]
 )

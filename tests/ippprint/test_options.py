@@ -106,6 +106,18 @@ def test_media_col_size_selects_page_size(lj2100: PpdChoices) -> None:
     assert dict(job_options(env, lj2100, printer="p").options)["PageSize"] == "A4"
 
 
+def test_the_jobs_media_col_wins_over_the_default_media(lj2100: PpdChoices) -> None:
+    # what ippeveprinter passes when CUPS asks for A4 (media-col only) on a Letter-default queue
+    env = {
+        "IPP_MEDIA_COL": "{media-size={x-dimension=21000 y-dimension=29700} media-top-margin=4}",
+        "IPP_MEDIA_DEFAULT": "na_letter_8.5x11in",
+        "IPP_MEDIA_COL_DEFAULT": "{media-size={x-dimension=21590 y-dimension=27940}}",
+    }
+    assert dict(job_options(env, lj2100, printer="p").options)["PageSize"] == "A4"
+    env["IPP_MEDIA"] = "na_legal_8.5x14in"  # the job's own keyword still comes first
+    assert dict(job_options(env, lj2100, printer="p").options)["PageSize"] == "Legal"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -34,8 +35,12 @@ def free_port() -> int:
 class PrivateCupsd:
     """cupsd with every directory under *root*; use as a context manager."""
 
-    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+    ) -> None:
         self.root = root
+        #: runs every command elsewhere, e.g. on another host of a test LAN (nsenter ...)
+        self.prefix = list(prefix)
         self.port = free_port()
         self.serverbin = root / "serverbin"
         self.extra_env = env or {}
@@ -100,6 +105,7 @@ class PrivateCupsd:
         self._write_config()
         self._proc = subprocess.Popen(
             [
+                *self.prefix,
                 CUPSD,
                 "-f",
                 "-c",
@@ -116,14 +122,21 @@ class PrivateCupsd:
             if self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode() if self._proc.stderr else ""
                 raise RuntimeError(f"cupsd exited: {err}{self.error_log()[-2000:]}")
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
-            ):
+            if self._answers():
                 return
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("cupsd did not start listening")
+
+    def _answers(self) -> bool:
+        if self.prefix:  # another network namespace: ask with lpstat there
+            argv = [*self.prefix, "lpstat", "-h", self.host, "-r"]
+            return (
+                subprocess.run(argv, capture_output=True, timeout=10, check=False).returncode == 0
+            )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
+            return True
+        return False
 
     def stop(self) -> None:
         if self._proc is None:
@@ -139,14 +152,20 @@ class PrivateCupsd:
         self._proc = None
 
     def lpadmin(self, *args: str) -> None:
-        subprocess.run(
-            ["lpadmin", "-h", self.host, *args], check=True, timeout=30, capture_output=True
+        done = subprocess.run(
+            [*self.prefix, "lpadmin", "-h", self.host, *args],
+            timeout=60,
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"lpadmin {args}: {done.stderr}{self.error_log()[-3000:]}")
 
-    def lp(self, queue: str, document: Path) -> int:
-        """Submit *document*; return the job id."""
+    def lp(self, queue: str, document: Path, *options: str) -> int:
+        """Submit *document* (with ``lp`` *options*); return the job id."""
         out = subprocess.run(
-            ["lp", "-h", self.host, "-d", queue, str(document)],
+            [*self.prefix, "lp", "-h", self.host, "-d", queue, *options, str(document)],
             check=True,
             timeout=30,
             capture_output=True,
@@ -154,6 +173,17 @@ class PrivateCupsd:
         ).stdout
         # "request id is Q-12 (1 file(s))"
         return int(out.split()[3].rsplit("-", 1)[1])
+
+    def completed(self) -> set[int]:
+        """Return the ids of the jobs CUPS reports completed."""
+        out = subprocess.run(
+            [*self.prefix, "lpstat", "-h", self.host, "-W", "completed", "-o"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        ).stdout
+        return {int(line.split()[0].rsplit("-", 1)[1]) for line in out.splitlines() if line.strip()}
 
     def __enter__(self) -> PrivateCupsd:
         self.start()
