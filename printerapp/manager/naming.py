@@ -12,7 +12,14 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-__all__ = ["MAX_KEY_LENGTH", "MAX_SERVICE_NAME", "is_queue_key", "queue_key", "service_name"]
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "MAX_SERVICE_NAME",
+    "is_queue_key",
+    "queue_key",
+    "queue_name",
+    "service_name",
+]
 
 #: DNS-SD instance names are at most 63 octets (RFC 6763, section 4.1.1)
 MAX_SERVICE_NAME = 63
@@ -66,3 +73,19 @@ def queue_key(text: str, taken: Collection[str] = ()) -> str:
 def is_queue_key(key: str) -> bool:
     """Return True when *key* is a key :func:`queue_key` could have made (safe as a file name)."""
     return bool(key) and queue_key(key) == key
+
+
+def queue_name(make_and_model: str, serial: str, device_uri: str, taken: Collection[str]) -> str:
+    """Return a new queue's name: the make and model, qualified only when it would clash.
+
+    The qualifier is the serial number, else a short suffix that the device
+    URI fixes, so the same printer gets the same name after a restart.  How
+    the printer was found (usb, dnssd, socket) is never part of the name.
+    """
+    plain = service_name(make_and_model, "")
+    if plain not in taken:
+        return plain
+    import hashlib  # only when two printers clash
+
+    qualifier = serial or hashlib.sha256(device_uri.encode()).hexdigest()[:4]
+    return service_name(make_and_model, qualifier, taken)

@@ -38,7 +38,7 @@ from printerapp.manager.adopt import find_leftovers, kill_stray
 from printerapp.manager.announce import Announcer
 from printerapp.manager.drivers import DriverPick, Drivers
 from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
-from printerapp.manager.naming import queue_key, service_name
+from printerapp.manager.naming import queue_key, queue_name
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
@@ -373,7 +373,7 @@ class Manager:
         title = device.make_and_model or pick.make_and_model
         key = queue_key(title, taken=set(self._records))
         names = {r.name for r in self._records.values()}
-        name = override.name or service_name(title, device.serial or device.scheme, names)
+        name = override.name or queue_name(title, device.serial, device.uri, names)
         self._records[key] = QueueRecord(
             key=key,
             name=name,

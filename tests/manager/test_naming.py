@@ -8,7 +8,13 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from printerapp.manager.naming import MAX_KEY_LENGTH, MAX_SERVICE_NAME, queue_key, service_name
+from printerapp.manager.naming import (
+    MAX_KEY_LENGTH,
+    MAX_SERVICE_NAME,
+    queue_key,
+    queue_name,
+    service_name,
+)
 
 
 def test_service_name_form() -> None:
@@ -62,3 +68,19 @@ def test_queue_files_never_leave_the_state_dir(name: str) -> None:
     for path in (state / "ppd" / f"{key}.ppd", state / "spool" / key, state / "log" / f"{key}.log"):
         assert path.resolve().parent.parent == state
         assert path.name not in (".", "..")
+
+
+def test_a_queue_is_named_by_its_model_and_qualified_only_on_a_clash() -> None:
+    first = queue_name(
+        "HP LaserJet 2100", "", "dnssd://HP%20LaserJet._pdl-datastream._tcp.local/", ()
+    )
+    assert first == "HP LaserJet 2100"  # never "(dnssd)"
+    taken = {first}
+    assert queue_name("HP LaserJet 2100", "CN123", "usb://HP/LJ?serial=CN123", taken) == (
+        "HP LaserJet 2100 (CN123)"
+    )
+    # no serial: a short suffix the URI fixes, the same after a restart
+    again = [queue_name("HP LaserJet 2100", "", "socket://10.0.0.9:9100", taken) for _ in range(2)]
+    assert again[0] == again[1]
+    assert re.fullmatch(r"HP LaserJet 2100 \([0-9a-f]{4}\)", again[0])
+    assert queue_name("HP LaserJet 2100", "", "socket://10.0.0.8:9100", taken) != again[0]

@@ -59,7 +59,7 @@ def test_device_gets_a_queue_and_loses_it(
         [printer] = manager.printers()
         assert printer.state == "running"
         assert printer.port in settings.ports
-        assert printer.name == "HP LaserJet 2100 (socket)"
+        assert printer.name == "HP LaserJet 2100"  # the model, not how it was found
         assert printer.pid is not None
         assert pid_listens_on(printer.pid, printer.port)
         assert (settings.state_dir / "ppd" / f"{printer.key}.ppd").is_file()
