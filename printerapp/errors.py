@@ -21,7 +21,9 @@ __all__ = [
     "FilterRejectedError",
     "InputError",
     "IppError",
+    "JobCancelledError",
     "JobError",
+    "JobLimitError",
     "MalformedLineError",
     "MimeError",
     "NoChainError",
@@ -106,6 +108,14 @@ class JobError(PrinterAppError):
 
 class FilterFailedError(JobError):
     """A filter in the chain exited non-zero or died by a signal."""
+
+
+class JobCancelledError(JobError):
+    """The job was cancelled (SIGTERM from ippeveprinter); its processes were stopped."""
+
+
+class JobLimitError(JobError):
+    """The job ran past its time limit, or a process of it past its CPU limit."""
 
 
 class BackendError(JobError):

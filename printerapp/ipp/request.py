@@ -11,9 +11,17 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["IppAttribute", "print_job_header", "response_status"]
+__all__ = [
+    "IppAttribute",
+    "get_job_attributes",
+    "job_state",
+    "print_job_header",
+    "response_attributes",
+    "response_status",
+]
 
 PRINT_JOB = 0x0002
+GET_JOB_ATTRIBUTES = 0x0009
 OPERATION_TAG, JOB_TAG, END_TAG = 0x01, 0x02, 0x03
 INTEGER, ENUM, RANGE = 0x21, 0x23, 0x33
 KEYWORD, URI, CHARSET, LANGUAGE, MIME, NAME = 0x44, 0x45, 0x47, 0x48, 0x49, 0x42
@@ -81,6 +89,49 @@ def print_job_header(
         IppAttribute("document-format", MIME, document_format or "application/octet-stream"),
     ]
     return _request(PRINT_JOB, printer_uri, who_what, job_attributes, request_id)
+
+
+def get_job_attributes(printer_uri: str, job_id: int, request_id: int = 1) -> bytes:
+    """Return a complete Get-Job-Attributes request (all the job's attributes: a few)."""
+    extra = [IppAttribute("job-id", INTEGER, job_id)]
+    return _request(GET_JOB_ATTRIBUTES, printer_uri, extra, (), request_id)
+
+
+def response_attributes(body: bytes) -> dict[str, list[bytes]]:
+    """Return the attributes of an IPP response as raw values by name (collections skipped)."""
+    found: dict[str, list[bytes]] = {}
+    pos, last = 8, ""  # after version, status and request id
+    while pos < len(body):
+        tag = body[pos]
+        pos += 1
+        if tag == END_TAG:
+            break
+        if tag < 0x10:  # the next group
+            continue
+        if pos + 2 > len(body):
+            break
+        name_len = struct.unpack(">h", body[pos : pos + 2])[0]
+        name = body[pos + 2 : pos + 2 + name_len].decode("ascii", "replace")
+        pos += 2 + name_len
+        if pos + 2 > len(body):
+            break
+        value_len = struct.unpack(">h", body[pos : pos + 2])[0]
+        if pos + 2 + value_len > len(body):
+            break  # cut short: no half values
+        value = body[pos + 2 : pos + 2 + value_len]
+        pos += 2 + value_len
+        last = name or last  # an empty name adds a value to the attribute before
+        found.setdefault(last, []).append(value)
+    return found
+
+
+def job_state(body: bytes) -> tuple[int | None, tuple[str, ...]]:
+    """Return ``job-state`` and ``job-state-reasons`` from a Get-Job-Attributes response."""
+    attrs = response_attributes(body)
+    states = attrs.get("job-state", [])
+    state = int(struct.unpack(">i", states[0])[0]) if states and len(states[0]) == 4 else None
+    reasons = tuple(v.decode("ascii", "replace") for v in attrs.get("job-state-reasons", []))
+    return state, reasons
 
 
 def response_status(body: bytes) -> int:

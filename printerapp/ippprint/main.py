@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from printerapp.cups import KEEP_DOCUMENT, CupsDirs, sanitize_uri
 from printerapp.errors import BackendError, PrinterAppError, UnknownTypeError
+from printerapp.ippprint.cancel import cancel_check
 from printerapp.ippprint.options import job_options
 from printerapp.ippprint.pipeline import JobRun, run_job
 from printerapp.ippprint.security import insecure_allowed
@@ -130,7 +131,14 @@ def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: 
     from printerapp.power.hook import powered  # switches a plug on; free without $PRINTERAPP_PLUG
 
     with powered(env, printer, job.device_uri, opts.job_id, lambda line: _say(status, line)):
-        run_job(job, plan, allow_insecure=insecure_allowed(env), status=status, stdout_fd=stdout_fd)
+        run_job(
+            job,
+            plan,
+            allow_insecure=insecure_allowed(env),
+            status=status,
+            stdout_fd=stdout_fd,
+            cancelled=cancel_check(env),
+        )
 
 
 def run_document(

@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +24,7 @@ from printerapp.cups import CupsDirs, describe_exit
 from printerapp.errors import BackendError, FilterFailedError, JobError
 from printerapp.ippprint.backend import backend_argv, backend_target
 from printerapp.ippprint.options import JobOptions
-from printerapp.ippprint.procs import Proc, supervise
+from printerapp.ippprint.procs import Limits, Proc, supervise
 from printerapp.ippprint.security import check_program, filter_path
 from printerapp.mime.records import JobPlan
 
@@ -206,6 +206,7 @@ def run_job(
     status: BinaryIO | None = None,
     stdout_fd: int = 1,
     base_env: Mapping[str, str] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> None:
     """Run *plan* for *run*; raise FilterFailedError or BackendError on failure."""
     filters, backend = resolve_chain(run, plan, allow_insecure=allow_insecure)
@@ -219,7 +220,8 @@ def run_job(
         supervise(procs, status, abort=True)
         raise
     fds.close()
-    failed = supervise(procs, status)
+    limits = Limits.from_env(os.environ if base_env is None else base_env)
+    failed = supervise(procs, status, limits=limits, cancelled=cancelled)
     if failed is None:
         return
     if failed.kind == "backend" and failed.exit_code is not None:

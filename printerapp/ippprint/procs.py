@@ -3,6 +3,12 @@
 One thread, one selector: every process's stderr pipe and its pidfd.  Lines are
 forwarded as soon as they are complete, so a chatty filter can never block on a
 full pipe, and an exit is seen the moment it happens.
+
+Every process is the leader of its own process group, so stopping it also
+stops what it started (foomatic-rip's Ghostscript).  A job is bounded: each
+process may use :attr:`Limits.cpu_s` seconds of CPU (the kernel sends
+SIGXCPU), the chain :attr:`Limits.wall_s` seconds in all; and SIGTERM,
+or a cancelled job (see :mod:`.cancel`) stops the whole chain at once.
 """
 
 from __future__ import annotations
@@ -10,18 +16,56 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import resource
 import selectors
 import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from printerapp.errors import FilterFailedError
+from printerapp.errors import FilterFailedError, JobCancelledError, JobLimitError
 
-__all__ = ["Proc", "supervise"]
+__all__ = ["CPU_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
+
+#: CPU seconds each process of a job may use (0: no limit); set per queue by the server
+CPU_LIMIT_ENV = "PRINTERAPP_JOB_CPU_LIMIT"
+#: wall-clock seconds a whole job may take (0: no limit)
+TIME_LIMIT_ENV = "PRINTERAPP_JOB_TIME_LIMIT"
+DEFAULT_CPU_LIMIT_S = 600.0
+DEFAULT_TIME_LIMIT_S = 7200.0
+#: how often a running job asks its queue whether it is being cancelled
+CANCEL_CHECK_S = 1.0
+#: signals that stop the job (a stopping daemon, a user at a terminal)
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one job may take; 0 means no limit."""
+
+    cpu_s: float = 0.0
+    wall_s: float = 0.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Limits:
+        """Read the limits from the job's environment (a bad value keeps the default)."""
+        return cls(
+            _seconds(env.get(CPU_LIMIT_ENV), DEFAULT_CPU_LIMIT_S),
+            _seconds(env.get(TIME_LIMIT_ENV), DEFAULT_TIME_LIMIT_S),
+        )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    try:
+        value = float(text) if text is not None else default
+    except ValueError:
+        return default
+    return value if 0 <= value < 1e9 else default
+
 
 #: seconds between SIGTERM and SIGKILL when the chain is stopped
 KILL_GRACE_S = 2.0
@@ -69,7 +113,8 @@ class Proc:
                 list(argv),
                 env,
                 file_actions=actions,
-                setsigdef=(signal.SIGPIPE, signal.SIGXFSZ),
+                setsigdef=(signal.SIGPIPE, signal.SIGXFSZ, *_STOP_SIGNALS),
+                setpgroup=0,  # its own group: stopping it stops its children too
             )
         except OSError as exc:
             os.close(err_r)
@@ -80,6 +125,13 @@ class Proc:
             os.close(err_w)  # only the child writes its stderr
         os.set_blocking(err_r, False)
         return cls(path.name, kind, pid, os.pidfd_open(pid), err_r)
+
+    def limit_cpu(self, seconds: float) -> None:
+        """Let the process (and what it starts) use at most *seconds* of CPU."""
+        if seconds > 0:
+            soft = max(1, int(seconds))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 5))
 
     @property
     def exit_code(self) -> int | None:
@@ -98,15 +150,17 @@ class Proc:
         if self.wait_status is None:
             return "is still running"
         if os.WIFSIGNALED(self.wait_status):
+            if os.WTERMSIG(self.wait_status) == signal.SIGXCPU:
+                return "used up its CPU time limit and was stopped"
             return f"was killed by {signal.Signals(os.WTERMSIG(self.wait_status)).name}"
         return f"exited with status {os.WEXITSTATUS(self.wait_status)}"
 
     def kill(self, sig: int) -> None:
-        """Send *sig* unless it has already ended."""
+        """Send *sig* to its process group (it and its children), unless it has ended."""
         if self.wait_status is None:
             self.killed = True
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, sig)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, sig)
 
 
 def _rank(proc: Proc, order: Sequence[Proc]) -> tuple[bool, bool, int]:
@@ -128,6 +182,18 @@ class _Watch:
             self.sel.register(p.pidfd, selectors.EVENT_READ, (p, "exit"))
         self.failed: Proc | None = None
         self.kill_deadline: float | None = None
+        #: why the chain is being stopped when no process failed: cancelled, or too long
+        self.stopped: JobCancelledError | JobLimitError | None = None
+        self.deadline: float | None = None
+        self.wake_fd: int | None = None
+        #: asks the queue whether the job is being cancelled (ippeveprinter sends no signal)
+        self.cancelled: Callable[[], bool] | None = None
+        self.next_check = time.monotonic() + CANCEL_CHECK_S
+
+    def watch_signals(self, wake_fd: int) -> None:
+        """Wake the selector when a stop signal arrives (see :func:`_stop_signals`)."""
+        self.wake_fd = wake_fd
+        self.sel.register(wake_fd, selectors.EVENT_READ, (None, "signal"))
 
     def stop_all(self) -> None:
         for p in self.procs:
@@ -168,13 +234,27 @@ class _Watch:
         if self.kill_deadline is not None:
             timeout = max(0.0, self.kill_deadline - time.monotonic())
         exited: list[Proc] = []
+        for due in (self.deadline, self.next_check if self.cancelled else None):
+            if due is not None:
+                left = max(0.0, due - time.monotonic())
+                timeout = left if timeout is None else min(timeout, left)
         for key, _ in self.sel.select(timeout):
             proc, what = key.data
-            if what == "err":
+            if what == "signal":
+                self.on_signal()
+            elif what == "err":
                 self.read_err(proc)
             else:
                 self.reap(proc)
                 exited.append(proc)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.deadline = None
+            self.stop(JobLimitError("the job ran past its time limit and was stopped"))
+        if self.cancelled is not None and time.monotonic() >= self.next_check:
+            self.next_check = time.monotonic() + CANCEL_CHECK_S
+            if self.cancelled():
+                self.cancelled = None
+                self.stop(JobCancelledError("the job was cancelled; its processes were stopped"))
         bad = sorted((p for p in exited if p.failed), key=lambda p: _rank(p, self.procs))
         if bad and self.failed is None:
             self.failed = bad[0]
@@ -184,16 +264,68 @@ class _Watch:
                 p.kill(signal.SIGKILL)
             self.kill_deadline = None
 
+    def stop(self, why: JobCancelledError | JobLimitError) -> None:
+        if self.stopped is None and self.failed is None:
+            self.stopped = why
+            self.emit(f"INFO: {why}".encode())
+            self.stop_all()
+
+    def on_signal(self) -> None:
+        if self.wake_fd is not None:
+            with contextlib.suppress(BlockingIOError):
+                os.read(self.wake_fd, 64)
+        self.stop(JobCancelledError("the job was cancelled; its processes were stopped"))
+
+
+@contextlib.contextmanager
+def _stop_signals(watch: _Watch) -> Iterator[None]:
+    """Turn SIGTERM/SIGINT/SIGHUP into a wake-up of the selector, for the block."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only: nothing to catch here
+        return
+    wake_r, wake_w = os.pipe()
+    for fd in (wake_r, wake_w):
+        os.set_blocking(fd, False)
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in _STOP_SIGNALS}
+    old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    watch.watch_signals(wake_r)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(old_wakeup)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        watch.sel.unregister(wake_r)
+        watch.wake_fd = None
+        os.close(wake_r)
+        os.close(wake_w)
+
 
 def supervise(
-    procs: Sequence[Proc], status: BinaryIO | None = None, *, abort: bool = False
+    procs: Sequence[Proc],
+    status: BinaryIO | None = None,
+    *,
+    abort: bool = False,
+    limits: Limits | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Proc | None:
-    """Forward status lines until every process has ended; return the first failure."""
+    """Forward status lines until every process has ended; return the first failure.
+
+    Raise JobCancelledError when a stop signal ended the job, JobLimitError when
+    its time ran out, each after every process has been stopped.
+    """
     watch = _Watch(procs, sys.stderr.buffer if status is None else status)
+    watch.cancelled = cancelled
+    limits = limits or Limits()
+    for proc in procs:
+        proc.limit_cpu(limits.cpu_s)
+    if limits.wall_s > 0:
+        watch.deadline = time.monotonic() + limits.wall_s
     if abort:
         watch.stop_all()
-    while any(p.wait_status is None for p in procs):
-        watch.step()
+    with _stop_signals(watch):
+        while any(p.wait_status is None for p in procs):
+            watch.step()
     drain_until = time.monotonic() + DRAIN_S
     while watch.sel.get_map() and time.monotonic() < drain_until:
         for key, _ in watch.sel.select(max(0.0, drain_until - time.monotonic())):
@@ -201,4 +333,6 @@ def supervise(
     for key in list(watch.sel.get_map().values()):
         os.close(key.fd)
     watch.sel.close()
+    if watch.stopped is not None and watch.failed is None:
+        raise watch.stopped
     return watch.failed

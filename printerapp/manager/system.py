@@ -34,6 +34,13 @@ from printerapp.errors import (
     PrinterProcessError,
     UnknownPrinterError,
 )
+from printerapp.ippprint.cancel import QUEUE_URI_ENV
+from printerapp.ippprint.procs import (
+    CPU_LIMIT_ENV,
+    DEFAULT_CPU_LIMIT_S,
+    DEFAULT_TIME_LIMIT_S,
+    TIME_LIMIT_ENV,
+)
 from printerapp.manager.adopt import find_leftovers, kill_stray
 from printerapp.manager.announce import Announcer
 from printerapp.manager.drivers import DriverPick, Drivers
@@ -84,6 +91,9 @@ class ManagerSettings:
     overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
     #: the only document formats queues print (empty: whatever the PPD's filters take)
     formats: tuple[str, ...] = ()
+    #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
+    job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
+    job_time_limit: float = DEFAULT_TIME_LIMIT_S
 
     @property
     def serves_lan(self) -> bool:
@@ -206,7 +216,14 @@ class Manager:
 
     def _queue(self, record: QueueRecord) -> QueueProcess:
         launch = self._launch(record)
-        extra = {"PRINTER": record.key, "PRINTERAPP_STATE_DIR": str(self.settings.state_dir)}
+        extra = {
+            "PRINTER": record.key,
+            "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
+            CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
+            TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
+            # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
+            QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",
+        }
         if self._queue_env is not None:
             extra.update(self._queue_env(record))
         if self.settings.formats:

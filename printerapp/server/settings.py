@@ -11,6 +11,8 @@ Example::
     # formats every queue advertises; default $PRINTERAPP_FORMATS (set by the
     # snap's ./configure --formats), else what each PPD's filters accept
     formats = ["image/pwg-raster", "image/urf"]
+    job_cpu_limit = 600                 # CPU seconds per process of a job (0: no limit)
+    job_time_limit = 7200               # seconds per job in all (0: no limit)
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
+from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.system import ManagerSettings, PrinterOverride
 
@@ -49,6 +52,8 @@ _SERVER_KEYS = {
     "log_level",
     "ippeveprinter",
     "formats",
+    "job_cpu_limit",
+    "job_time_limit",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -121,5 +126,7 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         program=server.string("ippeveprinter", "ippeveprinter"),
         overrides=_overrides(config),
         formats=_formats(server, os.environ if env is None else env),
+        job_cpu_limit=server.number("job_cpu_limit", DEFAULT_CPU_LIMIT_S, minimum=0),
+        job_time_limit=server.number("job_time_limit", DEFAULT_TIME_LIMIT_S, minimum=0),
     )
     return ServerSettings(manager, host, port, level)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +13,10 @@ import pytest
 from printerapp.errors import IppError, PrinterAppError
 from printerapp.ipp import request as ipp
 from printerapp.ipp.client import get_jobs, print_job
+from tests.support.cupsd import free_port
 
 IPPEVEPRINTER = shutil.which("ippeveprinter") or "/usr/sbin/ippeveprinter"
 TEST_PAGE = Path("/usr/share/cups/data/default-testpage.pdf")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _until_it_answers(uri: str) -> None:
@@ -39,7 +33,7 @@ async def _until_it_answers(uri: str) -> None:
 @pytest.fixture
 def queue(avahi: None, tmp_path: Path) -> Iterator[int]:
     """A plain ippeveprinter that takes PDF (no PPD, no job command); yields its port."""
-    port = _free_port()
+    port = free_port()
     argv = [IPPEVEPRINTER, "-p", str(port), "-n", "localhost", "-f", "application/pdf"]
     argv += ["-d", str(tmp_path), f"client {port}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -96,7 +90,7 @@ def test_a_refused_document_is_a_status_not_an_error(queue: int) -> None:
 
 
 def test_nothing_listening_is_an_ipp_error() -> None:
-    port = _free_port()  # closed again: nothing listens there
+    port = free_port()  # closed again: nothing listens there
     with pytest.raises(IppError, match=f"port {port}") as sent:
         asyncio.run(
             print_job(port, b"", user="u", job_name="j", document_format="x/y", timeout_s=2)

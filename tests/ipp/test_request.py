@@ -38,3 +38,28 @@ def test_response_status() -> None:
     assert ipp.response_status(b"\x02\x00\x04\x00\x00\x00\x00\x01\x03") == 0x0400
     with pytest.raises(ValueError, match="too short"):
         ipp.response_status(b"\x02")
+
+
+def _attr(tag: int, name: str, value: bytes) -> bytes:
+    return (
+        struct.pack(">bh", tag, len(name)) + name.encode() + struct.pack(">h", len(value)) + value
+    )
+
+
+def test_job_state_and_reasons_from_a_response() -> None:
+    body = b"\x02\x00\x00\x00\x00\x00\x00\x01\x01"
+    body += _attr(ipp.CHARSET, "attributes-charset", b"utf-8")
+    body += b"\x02" + _attr(ipp.ENUM, "job-state", struct.pack(">i", 5))
+    body += _attr(ipp.KEYWORD, "job-state-reasons", b"processing-to-stop-point")
+    body += _attr(ipp.KEYWORD, "", b"job-printing")  # a second value of the same attribute
+    body += b"\x03"
+    assert ipp.job_state(body) == (5, ("processing-to-stop-point", "job-printing"))
+    assert ipp.job_state(b"\x02\x00\x00\x00\x00\x00\x00\x01\x03") == (None, ())
+    assert ipp.job_state(body[:-9]) == (5, ("processing-to-stop-point",))  # cut short: no crash
+
+
+def test_get_job_attributes_request() -> None:
+    request = ipp.get_job_attributes("ipp://127.0.0.1:8000/ipp/print", 42)
+    assert request[2:4] == b"\x00\x09"
+    assert b"\x21\x00\x06job-id\x00\x04\x00\x00\x00\x2a" in request
+    assert request.endswith(b"\x03")

@@ -97,7 +97,11 @@ class Printer:
         argv = [IPPEVEPRINTER, "-p", str(self.port), "-n", "localhost", "-P", str(ppd)]
         argv += ["-c", str(IPPPRINT), "-d", str(self.spool), f"E2E {self.port}"]
         log = (self.workdir / "ippeveprinter.log").open("ab")
-        self.proc = subprocess.Popen(argv, stdout=log, stderr=log, env={**os.environ, **env})
+        # as the manager does: the job runner watches its job there (Cancel-Job)
+        queue = {"PRINTERAPP_QUEUE_URI": f"ipp://127.0.0.1:{self.port}/ipp/print"}
+        self.proc = subprocess.Popen(
+            argv, stdout=log, stderr=log, env={**os.environ, **queue, **env}
+        )
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and self.proc.poll() is None:
@@ -214,6 +218,49 @@ def test_pdf_jpeg_and_octet_stream_print_pcl_xl(
         data = sink.wait_for_jobs(n)[n - 1]
         assert data.startswith(PJL_PCLXL[0]), filetype
         assert PJL_PCLXL[1] in data, filetype
+
+
+CANCEL_TEST = """{
+  NAME "Cancel-Job"
+  OPERATION Cancel-Job
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR language attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR integer job-id $job_id
+  ATTR name requesting-user-name e2e
+  STATUS successful-ok
+}
+"""
+
+
+def test_cancel_stops_an_endless_postscript_job_and_frees_the_queue(
+    start_printer: Callable[..., Printer], sink: TcpSink, get_ppd: GetPpd, tmp_path: Path
+) -> None:
+    # 24 bytes that keep Ghostscript busy forever on a PCL queue (foomatic-rip runs gs)
+    endless = tmp_path / "loop.ps"
+    endless.write_text("%!PS-Adobe-3.0\n{ } loop\n")
+    cancel = tmp_path / "cancel.test"
+    cancel.write_text(CANCEL_TEST)
+    printer = start_printer(get_ppd("lj2100-pxlmono").resolve(), {"DEVICE_URI": sink.uri})
+    stuck = printer.submit(endless, "application/postscript")
+    time.sleep(2)  # the job is processing: gs spins
+    cancelled = time.monotonic()
+    out = _ipptool("-d", f"job_id={stuck}", printer.uri, str(cancel))
+    assert "[PASS]" in out, out
+    # the queue is free again: the next job is taken (not server-error-busy) and prints
+    next_job = None
+    while next_job is None and time.monotonic() - cancelled < 10:
+        try:
+            next_job = printer.submit(TESTPAGE, "application/pdf")
+        except AssertionError:
+            time.sleep(0.1)
+    assert next_job is not None
+    assert time.monotonic() - cancelled < 5, "Cancel-Job did not free the queue within 5 s"
+    assert printer.wait_job(stuck)[0] == "canceled"
+    state, message = printer.wait_job(next_job)
+    assert state == "completed", message
+    assert sink.wait_for_jobs(1)[0].startswith(PJL_PCLXL[0])
 
 
 def test_gutenprint_r300_prints_escp2(

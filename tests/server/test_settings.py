@@ -54,6 +54,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[printers."x"]\ncolour = 1\n', r"printers\.x\.colour: unknown key"),
         ("[server]\nhostname = 7\n", r"server\.hostname: expected str"),
         ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
+        ("[server]\njob_cpu_limit = -1\n", r"server\.job_cpu_limit: -1 is below the minimum 0"),
+        ("[server]\njob_time_limit = nan\n", r"server\.job_time_limit: nan is not a finite"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -67,3 +69,11 @@ def test_formats_from_the_snap_environment(tmp_path: Path) -> None:
     env = {"PRINTERAPP_FORMATS": "image/pwg-raster,image/urf"}
     assert server_settings(config, env).manager.formats == ("image/pwg-raster", "image/urf")
     assert server_settings(config, {}).manager.formats == ()
+
+
+def test_job_limits(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, "[server]\njob_cpu_limit = 30\njob_time_limit = 0\n")
+    assert (settings.manager.job_cpu_limit, settings.manager.job_time_limit) == (30.0, 0.0)
+    defaults = _settings(tmp_path, "")
+    assert defaults.manager.job_cpu_limit > 0
+    assert defaults.manager.job_time_limit > 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from printerapp.ppd.pwgmedia import standard_size
 from printerapp.ppd.queueppd import pwg_from_points
+from tests.support.cupsd import free_port
 
 IPPEVEPRINTER = shutil.which("ippeveprinter") or "/usr/sbin/ippeveprinter"
 IPPTOOL = shutil.which("ipptool") or "/usr/bin/ipptool"
@@ -89,12 +89,6 @@ def client_sizes(text: str) -> dict[str, tuple[int, int, tuple[int, int, int, in
     return sizes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _ready(uri: str, deadline: float) -> bool:
     test = "/usr/share/cups/ipptool/get-printer-attributes.test"
     while time.monotonic() < deadline:
@@ -124,7 +118,7 @@ def check_media(ppd: Path, workdir: Path) -> MediaResult:
     test_file.write_text("IGNORE-ERRORS yes\n" + "".join(tests))
     spool = workdir / "spool"
     spool.mkdir(exist_ok=True)
-    port = _free_port()
+    port = free_port()
     # a command is required next to -P (the default, ippeveps, is not in Debian);
     # Validate-Job never runs it
     argv = [IPPEVEPRINTER, "-p", str(port), "-n", "localhost", "-P", str(ppd), "-c", "/bin/true"]
