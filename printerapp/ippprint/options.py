@@ -36,6 +36,9 @@ _GRAY_MODES = frozenset({"bi-level", "monochrome", "process-bi-level", "process-
 #: ColorModel choices, best first, as CUPS's PPD cache recognises them
 _GRAY_CHOICES = ("Gray", "Grayscale", "Mono", "Monochrome", "BlackWhite", "BW", "Black")
 _COLOR_CHOICES = ("RGB", "Color", "CMYK", "CMY", "KCMY", "RGBW", "FullColor")
+#: print-quality enum -> the cupsPrintQuality choice CUPS's presets use
+_QUALITY_CHOICES = {3: "draft", 4: "normal", 5: "high"}
+_RESOLUTION = re.compile(r"^(\d+)(?:x(\d+))?dpi$")
 _NUMBER_UP = frozenset({1, 2, 4, 6, 9, 16})
 #: what cupsParseOptions treats as separators (ASCII only, unlike str.isspace)
 _SPACE = frozenset(" \t\n\r\v\f")
@@ -191,6 +194,28 @@ def _enum(name: str, value: str, keywords: Mapping[str, int]) -> _Mapped:
     return [(name, str(number))], None
 
 
+def _dpi(choice: str) -> int:
+    m = _RESOLUTION.match(choice)
+    return int(m.group(1)) * int(m.group(2) or m.group(1)) if m else 0
+
+
+def _quality(value: str, ppd: PpdChoices | None) -> _Mapped:
+    """Map print-quality as CUPS's PPD cache does: cupsPrintQuality, else the resolutions."""
+    pairs, problem = _enum("print-quality", value, PRINT_QUALITY)
+    if problem is not None or ppd is None:
+        return pairs, problem
+    quality = int(pairs[0][1])
+    folded = {q.casefold(): q for q in ppd.qualities}
+    if (choice := folded.get(_QUALITY_CHOICES[quality])) is not None:
+        return [*pairs, ("cupsPrintQuality", choice)], None
+    # no quality option: draft is the lowest resolution, high the highest, normal the default
+    ranked = sorted((c for c in ppd.resolutions if _dpi(c)), key=_dpi)
+    if quality != PRINT_QUALITY["normal"] and len(ranked) > 1:
+        choice = ranked[0] if quality == PRINT_QUALITY["draft"] else ranked[-1]
+        return [*pairs, ("Resolution", choice)], None
+    return pairs, None
+
+
 def _page_ranges(value: str) -> _Mapped:
     parts: list[str] = []
     for item in value.split(","):
@@ -235,7 +260,7 @@ def _mapped(env: Mapping[str, str], ppd: PpdChoices | None) -> tuple[_Pairs, lis
     if (value := _attr(env, "print-color-mode")) is not None:
         results.append(_color(value, ppd))
     if (value := _attr(env, "print-quality")) is not None:
-        results.append(_enum("print-quality", value, PRINT_QUALITY))
+        results.append(_quality(value, ppd))
     # Like cupsd, the layout attributes count only when the job names them.
     if (value := _attr(env, "orientation-requested", default=False)) is not None:
         results.append(_enum("orientation-requested", value, ORIENTATION))

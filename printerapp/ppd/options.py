@@ -1,4 +1,4 @@
-"""The few PPD facts a job needs: page sizes, Duplex and ColorModel choices.
+"""The few PPD facts a job needs: page sizes, Duplex, ColorModel, resolution and quality choices.
 
 A pure reader (text -> frozen record); it does not validate the whole PPD.
 """
@@ -13,7 +13,10 @@ from printerapp.errors import PPDError
 
 __all__ = ["PageSize", "PpdChoices", "parse_ppd_choices", "read_ppd_choices"]
 
-_CHOICE = re.compile(r"^\*(PageSize|PaperDimension|Duplex|ColorModel)\s+([^/:\s]+)[^:]*:\s*(.*)$")
+_CHOICE = re.compile(
+    r"^\*(PageSize|PaperDimension|Duplex|ColorModel|Resolution|cupsPrintQuality)"
+    r"\s+([^/:\s]+)[^:]*:\s*(.*)$"
+)
 _NICKNAME = re.compile(r'^\*NickName:\s*"([^"]*)"')
 
 
@@ -34,6 +37,9 @@ class PpdChoices:
     duplex: tuple[str, ...] = ()
     color_models: tuple[str, ...] = ()
     nickname: str = ""
+    #: ``*Resolution`` choices (``600dpi``, ``300x300dpi``) and ``*cupsPrintQuality`` ones
+    resolutions: tuple[str, ...] = ()
+    qualities: tuple[str, ...] = ()
 
     def page_size_named(self, name: str) -> str | None:
         """Return the PageSize choice spelled *name*, ignoring case."""
@@ -56,6 +62,8 @@ def parse_ppd_choices(text: str) -> PpdChoices:
     dims: dict[str, tuple[float, float]] = {}
     duplex: dict[str, None] = {}
     colors: dict[str, None] = {}
+    resolutions: dict[str, None] = {}
+    qualities: dict[str, None] = {}
     nickname = ""
     for line in text.splitlines():
         if (m := _CHOICE.match(line)) is not None:
@@ -67,12 +75,18 @@ def parse_ppd_choices(text: str) -> PpdChoices:
                     dims.setdefault(choice, wh)
             elif keyword == "Duplex":
                 duplex[choice] = None
+            elif keyword == "Resolution":
+                resolutions[choice] = None
+            elif keyword == "cupsPrintQuality":
+                qualities[choice] = None
             else:
                 colors[choice] = None
         elif not nickname and (n := _NICKNAME.match(line)) is not None:
             nickname = n.group(1).strip()
     pages = tuple(PageSize(name, *dims[name]) for name in sizes if name in dims)
-    return PpdChoices(pages, tuple(duplex), tuple(colors), nickname)
+    return PpdChoices(
+        pages, tuple(duplex), tuple(colors), nickname, tuple(resolutions), tuple(qualities)
+    )
 
 
 def read_ppd_choices(path: Path) -> PpdChoices:

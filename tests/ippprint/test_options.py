@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from printerapp.ippprint.options import encode_options, job_options, parse_options
-from printerapp.ppd.options import PpdChoices, read_ppd_choices
+from printerapp.ppd.options import PpdChoices, parse_ppd_choices, read_ppd_choices
+
+TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf")
 
 GetPpd = Callable[[str], Path]
 
@@ -164,3 +169,41 @@ _values = st.text(
 @given(st.dictionaries(_names, _values, max_size=6))
 def test_encode_parse_round_trip(options: dict[str, str]) -> None:
     assert parse_options(encode_options(options.items())) == tuple(options.items())
+
+
+@pytest.mark.parametrize(
+    ("quality", "resolution"), [("draft", "150dpi"), ("normal", None), ("high", "600dpi")]
+)
+def test_print_quality_picks_a_resolution_when_the_ppd_has_no_quality_option(
+    get_ppd: GetPpd, quality: str, resolution: str | None
+) -> None:
+    # Gutenprint's LaserJet 2100: "301x300dpi" (Automatic, the default), 150, 300, 600 dpi
+    ppd = read_ppd_choices(get_ppd("lj2100-gutenprint"))
+    assert ppd.qualities == ()
+    opts = dict(job_options({"IPP_PRINT_QUALITY": quality}, ppd, printer="p").options)
+    assert opts.get("Resolution") == resolution
+
+
+def test_print_quality_uses_cups_print_quality_choices_first() -> None:
+    ppd = parse_ppd_choices(
+        '*cupsPrintQuality Draft/Draft: ""\n*cupsPrintQuality Normal/Normal: ""\n'
+        '*cupsPrintQuality High/High: ""\n*Resolution 300dpi/300: ""\n*Resolution 600dpi/600: ""\n'
+    )
+    opts = dict(job_options({"IPP_PRINT_QUALITY": "5"}, ppd, printer="p").options)
+    assert opts["cupsPrintQuality"] == "High"
+    assert "Resolution" not in opts
+
+
+def test_a_high_quality_job_prints_at_600_dpi(get_ppd: GetPpd, tmp_path: Path) -> None:
+    from printerapp.ippprint.main import run_document
+
+    ppd = get_ppd("lj2100-gutenprint")
+    for quality, dpi in (("high", b"600"), ("draft", b"150")):
+        out = tmp_path / f"{quality}.prn"
+        env = {**os.environ, "CONTENT_TYPE": "application/pdf", "PPD": str(ppd)}
+        env["IPP_PRINT_QUALITY"] = quality
+        env.pop("DEVICE_URI", None)
+        with out.open("wb") as sink:
+            status = run_document(TESTPAGE, env, status=io.BytesIO(), stdout_fd=sink.fileno())
+        assert status == 0
+        assert set(re.findall(rb"\x1b\*t(\d+)R", out.read_bytes())) == {dpi}  # PCL resolution
