@@ -1,10 +1,10 @@
-"""A laptop on the LAN finds the queue and prints A4 and Letter through a stock CUPS.
+"""A laptop on the LAN finds the queue and prints through a stock CUPS what it asks for.
 
 "printhost" runs ``printerapp server --demo`` set to serve the LAN; "laptop"
 is another host (its own network, D-Bus and avahi).  The laptop's ippfind
 and avahi-browse discover the queue, its private cupsd makes a queue with
-``lpadmin -m everywhere`` and prints; the demo printer on printhost
-receives PCL whose page size is the one asked for.
+``lpadmin -m everywhere`` and prints A4, Letter, Legal, high quality and
+two-sided; the demo printer on printhost receives PCL that says so.
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ from tests.support.lan import Host, two_hosts
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.timeout(300)]
 
 TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf")
-#: PCL's page size command (ESC & l # A): 2 is Letter, 26 is A4
-PCL_PAGE_SIZE = {"A4": b"\x1b&l26A", "Letter": b"\x1b&l2A"}
+#: what the laptop asks with lp, and the PCL command that must reach the printer for it
+CASES = {
+    "media=A4": b"\x1b&l26A",  # page size 26: A4
+    "media=Letter": b"\x1b&l2A",  # page size 2: Letter
+    "media=Legal": b"\x1b&l3A",  # page size 3: Legal (this printer has no A5: refused)
+    "print-quality=5": b"\x1b*t600R",  # raster at 600 dpi (the others print at 300)
+    "sides=two-sided-long-edge": b"\x1b&l1S",  # duplex, long edge
+}
 
 
 def _wait(what: str, seconds: float, check: object, logs: tuple[Path, ...] = ()) -> object:
@@ -62,7 +68,7 @@ def _lp_readable_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def test_a_laptop_discovers_and_prints_a4_and_letter(tmp_path: Path) -> None:
+def test_a_laptop_discovers_the_queue_and_prints_what_it_asks(tmp_path: Path) -> None:
     with (
         two_hosts(tmp_path, str(os.getpid() % 100000)) as (printhost, laptop),
         _lp_readable_dir() as cups_root,
@@ -86,24 +92,22 @@ def test_a_laptop_discovers_and_prints_a4_and_letter(tmp_path: Path) -> None:
 
             with PrivateCupsd(cups_root, prefix=laptop.prefix) as cups:
                 cups.lpadmin("-p", "office", "-E", "-v", uri, "-m", "everywhere")
-                jobs = {
-                    size: cups.lp("office", TESTPAGE, "-o", f"media={size}")
-                    for size in PCL_PAGE_SIZE
-                }
+                jobs = [cups.lp("office", TESTPAGE, "-o", option) for option in CASES]
                 out = state / "demo"
                 logs = (tmp_path / "server.log", cups_root / "log/error_log")
                 _wait(
-                    "both jobs at the printer",
-                    180,
-                    lambda: len(list(out.glob("job-*.prn"))) >= 2,
+                    "every job at the printer",
+                    240,
+                    lambda: len(list(out.glob("job-*.prn"))) >= len(CASES),
                     logs,
                 )
-                _wait(
-                    "CUPS to complete both jobs", 60, lambda: cups.completed() >= set(jobs.values())
-                )
-            printed = [p.read_bytes() for p in sorted(out.glob("job-*.prn"))]
-            for size, command in PCL_PAGE_SIZE.items():
-                assert sum(command in data for data in printed) == 1, size
+                _wait("CUPS to complete every job", 60, lambda: cups.completed() >= set(jobs))
+            # one queue prints in order: the printer's n-th job is the laptop's n-th
+            files = sorted(out.glob("job-*.prn"), key=lambda p: int(p.stem.split("-")[1]))
+            for (option, command), file in zip(CASES.items(), files, strict=True):
+                assert command in file.read_bytes(), option
+            assert sum(b"\x1b*t600R" in f.read_bytes() for f in files) == 1  # only when asked
+            assert sum(b"\x1b&l1S" in f.read_bytes() for f in files) == 1
         finally:
             server.terminate()
             server.wait(timeout=30)
