@@ -62,7 +62,8 @@ class _Group:
     path: str
     service: Service
     name: str
-    interfaces: tuple[int, ...]
+    #: the avahi interface index this group announces on (IF_UNSPEC: all)
+    interface: int
 
 
 class AvahiPublisher:
@@ -137,7 +138,7 @@ class AvahiPublisher:
         txt = encode_txt(service.txt)
         for index in interfaces:
             (path,) = await self._call("/", "Server", "EntryGroupNew")
-            group = _Group(path, service, name, (index,))
+            group = _Group(path, service, name, index)
             groups.append(group)
             args = (index, PROTO_UNSPEC, 0, name, service.type, "", "")
             await self._call(
@@ -199,7 +200,7 @@ class AvahiPublisher:
         """Replace the TXT record of the service published under *key*."""
         async with self._lock:
             for group in self._groups.get(key, []):
-                args = (group.interfaces[0], PROTO_UNSPEC, 0, group.name, group.service.type, "")
+                args = (group.interface, PROTO_UNSPEC, 0, group.name, group.service.type, "")
                 await self._call(
                     group.path,
                     "EntryGroup",

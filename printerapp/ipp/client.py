@@ -70,6 +70,22 @@ def jobs_message(
     return {"operation-attributes-tag": attrs}
 
 
+async def _execute(
+    printer_uri: str, operation: str, message: dict[str, Any], timeout_s: float
+) -> dict[str, Any]:
+    """Send one pyipp request named *operation* (``GET_JOBS``...); wrap its failures."""
+    from pyipp import IPP
+    from pyipp.enums import IppOperation
+    from pyipp.exceptions import IPPError
+
+    try:
+        async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
+            return await ipp.execute(IppOperation[operation], message)
+    except (IPPError, OSError, TimeoutError) as exc:
+        what = operation.title().replace("_", "-")
+        raise IppError(f"{what} on {printer_uri}: {exc or type(exc).__name__}") from exc
+
+
 async def get_jobs(
     printer_uri: str,
     timeout_s: float,
@@ -77,33 +93,16 @@ async def get_jobs(
     requested: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Return the jobs of the IPP printer at *printer_uri* (Get-Jobs), one dict each."""
-    from pyipp import IPP
-    from pyipp.enums import IppOperation
-    from pyipp.exceptions import IPPError
-
-    try:
-        async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
-            response = await ipp.execute(IppOperation.GET_JOBS, jobs_message(which, requested))
-    except (IPPError, OSError, TimeoutError) as exc:
-        raise IppError(f"Get-Jobs on {printer_uri}: {exc or type(exc).__name__}") from exc
+    message = jobs_message(which, requested)
+    response = await _execute(printer_uri, "GET_JOBS", message, timeout_s)
     jobs = response.get("jobs", [])
     return [j for j in jobs if isinstance(j, dict)] if isinstance(jobs, list) else []
 
 
 async def get_printer_attributes(printer_uri: str, timeout_s: float) -> dict[str, Any]:
     """Return the printer attributes of *printer_uri* (Get-Printer-Attributes, all of them)."""
-    from pyipp import IPP
-    from pyipp.enums import IppOperation
-    from pyipp.exceptions import IPPError
-
     message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
-    try:
-        async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
-            response = await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
-    except (IPPError, OSError, TimeoutError) as exc:
-        raise IppError(
-            f"Get-Printer-Attributes on {printer_uri}: {exc or type(exc).__name__}"
-        ) from exc
+    response = await _execute(printer_uri, "GET_PRINTER_ATTRIBUTES", message, timeout_s)
     printers = response.get("printers") or [{}]
     first = printers[0] if isinstance(printers, list) else {}
     return first if isinstance(first, dict) else {}

@@ -103,16 +103,15 @@ class QueueAnnouncer:
         except DnssdError as exc:
             log.warning("queue %r: TXT record not updated: %s", record.name, exc)
 
-    def _cancel(self, key: str) -> None:
+    def _cancel(self, key: str) -> asyncio.Task[None] | None:
         task = self._completing.pop(key, None)
         if task is not None:
             task.cancel()
+        return task
 
     async def withdraw(self, key: str) -> None:
         """Stop completing and withdraw the announcement of queue *key*."""
-        task = self._completing.pop(key, None)
-        if task is not None:
-            task.cancel()
+        if (task := self._cancel(key)) is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         try:
