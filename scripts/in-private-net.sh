@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run a command inside a private network namespace whose only interface is lo
-# (multicast on, 224/4 routed to lo), with a private /run/avahi-daemon.  mDNS,
-# SNMP and plug discovery can then run with their real defaults and still no
-# packet leaves the machine.
+# (multicast on, 224/4 routed to lo), with a private /run/avahi-daemon and
+# /run/dbus.  mDNS, SNMP and plug discovery can then run with their real
+# defaults and still no packet leaves the machine; and two runs at once each
+# get their own system bus, so their avahi-daemons do not fight over its name.
 set -euo pipefail
 [ "$#" -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 
@@ -10,6 +11,7 @@ inner='ip link set lo up
 ip link set lo multicast on 2>/dev/null || true
 ip route add 224.0.0.0/4 dev lo 2>/dev/null || true
 mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon
+mkdir -p /run/dbus && mount -t tmpfs tmpfs /run/dbus
 exec "$@"'
 
 if [ "$(id -u)" -eq 0 ]; then
