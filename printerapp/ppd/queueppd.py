@@ -9,7 +9,8 @@ therefore writes each size that is within PWG's tolerance of a standard
 size (CUPS's own table, :mod:`.pwgmedia`) in points precise enough to land
 on the standard size exactly, and moves the imageable area with it so the
 driver's margins stay as they were.  The page sizes' names and the
-printer code that selects them are untouched.
+printer code that selects them are untouched.  A made-up default resolution
+is replaced by a real one as well (:mod:`.queueres`).
 
 :func:`normalize_media` is pure; :func:`prepare_queue_ppd` is its file edge.
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from printerapp.errors import PPDError
 from printerapp.ppd.install import write_atomic
 from printerapp.ppd.pwgmedia import PwgSize, standard_size
+from printerapp.ppd.queueres import normalize_resolution
 
 __all__ = ["SizeLookup", "normalize_media", "points_for", "prepare_queue_ppd", "pwg_from_points"]
 
@@ -113,17 +115,26 @@ def normalize_media(text: str, lookup: SizeLookup) -> tuple[str, list[str]]:
 
 
 def prepare_queue_ppd(path: Path, lookup: SizeLookup = standard_size) -> list[str]:
-    """Rewrite the queue's PPD at *path* in place where its sizes need it; return what changed."""
+    """Rewrite the queue's PPD at *path* in place as clients need it; return the sizes changed."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise PPDError(f"{path}: cannot read the queue's PPD: {exc.strerror}") from exc
     # Latin-1 maps every byte to one character, so whatever else the file holds is kept.
     text, changed = normalize_media(raw.decode("latin-1"), lookup)
-    if changed:
+    text, resolution = normalize_resolution(text)
+    if changed or resolution:
         try:
             write_atomic(path, text.encode("latin-1"))
         except OSError as exc:
             raise PPDError(f"{path}: cannot rewrite the queue's PPD: {exc.strerror}") from exc
+    if changed:
         log.info("%s: page sizes made exact for clients: %s", path.name, ", ".join(changed))
+    if resolution:
+        log.info(
+            "%s: default resolution %s advertised as %s",
+            path.name,
+            resolution.old,
+            resolution.new,
+        )
     return changed

@@ -1,8 +1,9 @@
-"""Every size of a real PPD is accepted through media-col, as clients send it, by ippeveprinter."""
+"""Every size of a real PPD is accepted through media-col, and its resolution is a real one."""
 
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes, write_atomic
 from printerapp.ppd.queueppd import prepare_queue_ppd
+from printerapp.ppd.queueres import normalize_resolution
 from tests.support.mediacheck import check_media
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
@@ -41,8 +43,25 @@ def test_demo_ppd_takes_a4_only_once_normalized(real_index: DriverIndex, tmp_pat
     assert {"A4 size", "A4 margins", "Letter size", "DL size"} <= set(after.accepted)
 
 
+def _dpi(text: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d+)(?:x(\d+))?dpi", text.strip())
+    return (int(m.group(1)), int(m.group(2) or m.group(1))) if m else None
+
+
+def _made_up(ppd: Path, advertised: list[str]) -> str | None:
+    """Return why *advertised* is not a real resolution of *ppd*, or None when it is."""
+    text = ppd.read_text(encoding="latin-1")
+    default = re.search(r"^\*DefaultResolution:\s*(\S+)", text, re.M)
+    if default is None or normalize_resolution(text)[1] is not None:
+        return None if default is None else f"default {default.group(1)} left as it was"
+    if [_dpi(a) for a in advertised] != [_dpi(default.group(1))]:
+        return f"advertised {advertised}, default {default.group(1)}"
+    return None
+
+
 def test_every_size_of_50_random_ppds_is_accepted(real_index: DriverIndex, tmp_path: Path) -> None:
     refused: dict[str, list[str]] = {}
+    made_up: dict[str, str] = {}
     checked = 0
     for n, name in enumerate(_sample(real_index)):
         record = real_index.get(name)
@@ -56,5 +75,9 @@ def test_every_size_of_50_random_ppds_is_accepted(real_index: DriverIndex, tmp_p
         checked += len(result.accepted) + len(result.refused)
         if result.refused:
             refused[name] = result.refused
+        if (why := _made_up(ppd, result.resolutions)) is not None:
+            made_up[name] = why
     assert checked >= SAMPLE * 2
     assert refused == {}
+    # the resolution clients see is the queue PPD's default, and that is a real choice
+    assert made_up == {}

@@ -47,6 +47,19 @@ _TEST = """{{
   STATUS successful-ok
 }}
 """
+_RESOLUTIONS = """{
+  NAME "resolutions"
+  OPERATION Get-Printer-Attributes
+  GROUP operation-attributes-tag
+  ATTR charset attributes-charset utf-8
+  ATTR naturalLanguage attributes-natural-language en
+  ATTR uri printer-uri $uri
+  ATTR keyword requested-attributes printer-resolution-supported
+  STATUS successful-ok
+  DISPLAY printer-resolution-supported
+}
+"""
+_ADVERTISED = re.compile(r"^\s*printer-resolution-supported \([^)]*\) = (.+)$", re.M)
 _MARGINS = """
     MEMBER integer media-bottom-margin {bottom}
     MEMBER integer media-left-margin {left}
@@ -60,6 +73,8 @@ class MediaResult:
 
     accepted: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    #: ``printer-resolution-supported`` as the queue advertises it
+    resolutions: list[str] = field(default_factory=list)
 
 
 def client_sizes(text: str) -> dict[str, tuple[int, int, tuple[int, int, int, int] | None]]:
@@ -115,7 +130,7 @@ def check_media(ppd: Path, workdir: Path) -> MediaResult:
             )
     test_file = workdir / "media.test"
     # every size is asked even after a refusal
-    test_file.write_text("IGNORE-ERRORS yes\n" + "".join(tests))
+    test_file.write_text("IGNORE-ERRORS yes\n" + "".join(tests) + _RESOLUTIONS)
     spool = workdir / "spool"
     spool.mkdir(exist_ok=True)
     port = free_port()
@@ -141,7 +156,11 @@ def check_media(ppd: Path, workdir: Path) -> MediaResult:
         proc.terminate()
         proc.wait(timeout=10)
     result = MediaResult()
+    if (advertised := _ADVERTISED.search(done.stdout)) is not None:
+        result.resolutions = advertised.group(1).split(",")
     for line in done.stdout.splitlines():
+        if line.strip().startswith("resolutions"):
+            continue
         if line.rstrip().endswith("[PASS]"):
             result.accepted.append(line.split("[PASS]")[0].strip().rstrip("."))
         elif "[FAIL]" in line:
