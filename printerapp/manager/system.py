@@ -62,6 +62,8 @@ WILDCARD_NAMES = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - names, not bi
 
 #: how many taken ports a queue tries before it gives up
 MAX_PORT_ATTEMPTS = 20
+#: a queue in these states is started afresh when its device shows up or on request
+_RESTARTABLE = frozenset({QueueStatus.STOPPED, QueueStatus.WAITING})
 
 #: extra environment variables of a queue's ippeveprinter, from its record
 QueueEnv = Callable[[QueueRecord], Mapping[str, str]]
@@ -94,6 +96,8 @@ class ManagerSettings:
     #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
     job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
     job_time_limit: float = DEFAULT_TIME_LIMIT_S
+    #: seconds between the tries of a crash-looping queue (0: never); None: the queue default
+    restart_interval: float | None = None
 
     @property
     def serves_lan(self) -> bool:
@@ -123,6 +127,10 @@ class PrinterInfo:
     make_and_model: str
     origin: str
     pid: int | None
+    #: how the last crash or failed start ended ("" when none since the daemon started)
+    last_crash: str = ""
+    #: when a waiting queue is tried again (seconds since the epoch)
+    retry_at: float | None = None
 
 
 class Manager:
@@ -194,7 +202,7 @@ class Manager:
                 kill_stray(leftover)
         for key, record in sorted(self._records.items()):
             if record.origin == "manual" and key not in self._queues:
-                await self._run_queue(key)
+                await self._try_run(key)
         self._save()
 
     # -- queues ------------------------------------------------------------
@@ -230,7 +238,13 @@ class Manager:
             # ippeveprinter refuses -f next to -P, so the job runner enforces the list
             extra["PRINTERAPP_FORMATS"] = ",".join(self.settings.formats)
         env = ippeve_env(launch, self.dirs, self.env, extra)
-        queue = QueueProcess(launch, env, self.log_dir / f"{record.key}.log", self._changed)
+        queue = QueueProcess(
+            launch,
+            env,
+            self.log_dir / f"{record.key}.log",
+            self._changed,
+            restart_interval=self.settings.restart_interval,
+        )
         self._queues[record.key] = queue
         return queue
 
@@ -289,6 +303,9 @@ class Manager:
                 log.warning("queue %r: port %d is taken; moving", record.name, port)
                 self._foreign_ports.add(port)
                 continue
+            except PrinterProcessError:
+                self._supervise(key, queue)  # a failed start is a crash: retried as one
+                raise
             # start() reported RUNNING, which saved the state with the new pid
             self._supervise(key, queue)
             return
@@ -329,8 +346,11 @@ class Manager:
         key = next((k for k, r in self._records.items() if r.device_uri == device.uri), None)
         if key is None:
             await self._add(device)
-        elif key not in self._queues or self._queues[key].status is QueueStatus.STOPPED:
-            await self._try_run(key)
+        elif key not in self._queues or self._queues[key].status in _RESTARTABLE:
+            try:
+                await self._rerun(key)
+            except PrinterAppError as exc:
+                log.error("%s", exc)
 
     async def park_unseen(self, present: Collection[Device]) -> None:
         """Stop adopted queues whose device the first scans did not see; keep their records.
@@ -346,6 +366,18 @@ class Manager:
                     log.info("queue %r: device not seen since the restart", record.name)
                     await self._stop_queue(key)
             self._save()
+
+    async def _rerun(self, key: str) -> None:
+        """Stop the queue of *key* if it has one and start it afresh, keeping its last crash."""
+        old = self._queues.get(key)
+        last_crash = old.last_crash if old is not None else ""
+        await self._stop_queue(key)
+        try:
+            await self._run_queue(key)
+        finally:
+            new = self._queues.get(key)
+            if new is not None and not new.last_crash:
+                new.last_crash = last_crash
 
     async def _try_run(self, key: str) -> None:
         try:
@@ -431,14 +463,33 @@ class Manager:
                 raise DriverError(reason.reason if reason else f"{device.uri}: no queue")
             return self._info(key)
 
+    def _key_of(self, name: str) -> str:
+        key = next((k for k, r in self._records.items() if name in (k, r.name)), None)
+        if key is None:
+            raise UnknownPrinterError(f"no printer called {name!r}")
+        return key
+
     async def delete(self, name: str) -> None:
         """Delete the queue called *name* (its service name or key)."""
         async with self._lock:
-            key = next((k for k, r in self._records.items() if name in (k, r.name)), None)
-            if key is None:
-                raise UnknownPrinterError(f"no printer called {name!r}")
+            key = self._key_of(name)
             await self._remove(key, "deleted")
             self._save()
+
+    async def restart(self, name: str) -> PrinterInfo:
+        """Restart the queue called *name* now, whatever its state; raise when it fails to start.
+
+        A queue that fails goes on being retried as after a crash.
+        """
+        async with self._lock:
+            key = self._key_of(name)
+            shown = self._records[key].name
+            if key not in self._queues:
+                raise PrinterProcessError(f"printer {shown!r} waits for its device")
+            log.info("queue %r: restart asked for", shown)
+            await self._rerun(key)
+            self._save()
+            return self._info(key)
 
     def _info(self, key: str) -> PrinterInfo:
         record = self._records[key]
@@ -455,6 +506,8 @@ class Manager:
             make_and_model=record.make_and_model,
             origin=record.origin,
             pid=queue.pid if queue else None,
+            last_crash=queue.last_crash if queue else "",
+            retry_at=queue.retry_at if queue else None,
         )
 
     def printers(self) -> list[PrinterInfo]:
