@@ -110,6 +110,8 @@ class QueueProcess:
         #: set by stop(): ends a pause between restarts at once
         self._wake = asyncio.Event()
         self._waiting = False
+        #: where this run's output starts in the log file
+        self._log_from = 0
 
     def __repr__(self) -> str:
         return f"<QueueProcess {self.launch.name!r} port={self.launch.port} {self.status.value}>"
@@ -132,7 +134,7 @@ class QueueProcess:
         except PrinterProcessError as exc:
             await self._kill()
             # a failed start counts as a crash: supervise() retries it like one
-            self._note_crash(str(exc))
+            self._note_crash(str(exc).removeprefix(f"queue {self.launch.name!r}: "))
             self._set(QueueStatus.STOPPED, str(exc))
             raise
         self._set(QueueStatus.RUNNING)
@@ -146,6 +148,8 @@ class QueueProcess:
                 self.log_file.unlink()
         fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
         try:
+            # a failed start is explained by what this run wrote, not by an earlier one
+            self._log_from = os.lseek(fd, 0, os.SEEK_END)
             return await asyncio.create_subprocess_exec(
                 *ippeve_argv(self.launch),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -184,7 +188,7 @@ class QueueProcess:
     def _log_tail(self) -> str:
         try:
             with self.log_file.open("rb") as fh:
-                fh.seek(max(0, fh.seek(0, os.SEEK_END) - 400))
+                fh.seek(max(self._log_from, fh.seek(0, os.SEEK_END) - 400))
                 lines = fh.read().decode("utf-8", "replace").strip().splitlines()
         except OSError:
             return "(no log)"

@@ -249,8 +249,7 @@ class Manager:
         return queue
 
     def _changed(self, queue: QueueProcess) -> None:
-        if queue.status is QueueStatus.STOPPED and queue.reason != "stopped":
-            log.error("queue %r stopped: %s", queue.launch.name, queue.reason)
+        # failures are logged where they are handled: the queue's supervision, _try_run
         # a glob, not kept_jobs(): that reads every sidecar and reports bad ones, and
         # resubmit_kept() is about to do both
         if queue.status is QueueStatus.RUNNING and any(
