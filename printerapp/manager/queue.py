@@ -242,8 +242,14 @@ class QueueProcess:
             try:
                 await self.start()
             except PrinterProcessError as exc:
-                log.error("%s", exc)
+                if not self._stopping:
+                    log.error("%s", exc)
                 continue
+            if self._stopping:
+                # stop() came while the process started: it found no pid to end
+                await self._kill()
+                self._set(QueueStatus.STOPPED, "stopped")
+                return
             if self._waiting:
                 # back from a crash loop: the next crash gets the fast restarts again
                 self._waiting = False
