@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "filters": ("printerapp.cli.filters", "show the filter chain CUPS would run"),
     "ippprint": ("printerapp.ippprint.main", "run one job: filters, then the backend"),
     "printers": ("printerapp.cli.printers", "list the queues (running server)"),
+    "restart": ("printerapp.cli.printers", "restart a queue now (running server)"),
     "server": ("printerapp.cli.server", "run the daemon in the foreground"),
     "plugs": ("printerapp.cli.plugs", "discover, switch and read smart plugs"),
 }

@@ -1,4 +1,4 @@
-"""``printerapp printers``, ``add`` and ``delete``: clients of the running server."""
+"""``printerapp printers``, ``add``, ``delete`` and ``restart``: clients of the running server."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--name", default="", help="queue name (default: from the model)")
         parser.add_argument("--make-model", default="", help="make and model, to match a driver")
         parser.add_argument("--device-id", default="", help="IEEE-1284 device ID")
-    elif command == "delete":
+    elif command in ("delete", "restart"):
         parser.add_argument("name", help="the printer's name (see 'printerapp printers')")
 
 
@@ -78,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
         client = _client(args)
         if args.command == "add":
             return _add(client, args)
+        if args.command == "restart":
+            path = f"/api/printers/{quote(args.name, safe='')}/restart"
+            printer = client.request("POST", path, {})["printer"]
+            print(f"restarted {printer['name']}: {printer['state']}")
+            return 0
         if args.command == "delete":
             client.request("DELETE", f"/api/printers/{quote(args.name, safe='')}")
             print(f"deleted {args.name}")

@@ -1,6 +1,7 @@
 """The queues: one supervised ippeveprinter per printer, kept across restarts.
 
 * :mod:`.system` -- the Manager: device changes in, queues out, a read-only view for others;
+* :mod:`.runner` / :mod:`.settings` -- running the queues of the records; the configuration;
 * :mod:`.queue` / :mod:`.ippeve` -- one ippeveprinter: argv, readiness, crashes, adoption;
 * :mod:`.ports` / :mod:`.procfs` / :mod:`.adopt` -- race-free ports, orphans after a crash;
 * :mod:`.drivers` / :mod:`.driver_worker` -- the driver database, asked per hot-plug;

@@ -6,7 +6,9 @@ noticed at once: ippeveprinter then exits with "Address already in use" and
 :class:`PortInUseError` tells the manager to move the queue to another port.
 
 A crash is repaired at once, then with growing delays; a queue that keeps
-crashing is given up as ``stopped`` with the reason.  ippeveprinter writes
+crashing is ``waiting``: it is tried again every SLOW_RESTART_INTERVAL
+seconds until it runs (with an interval of 0 it is given up as ``stopped``).
+The reason of the last crash is kept.  ippeveprinter writes
 its log to a file, not to a pipe: a queue must outlive a daemon that was
 killed, so that the restarted daemon can adopt it instead of replacing it.
 """
@@ -27,7 +29,7 @@ from printerapp.errors import PrinterProcessError
 from printerapp.manager.ippeve import QueueLaunch, ippeve_argv
 from printerapp.manager.procfs import pid_listens_on, start_ticks
 
-__all__ = ["PortInUseError", "QueueProcess", "QueueStatus"]
+__all__ = ["PortInUseError", "QueueProcess", "QueueStatus", "exit_text"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,11 @@ READY_POLL = 0.01
 STOP_TIMEOUT = 5.0
 #: delay before the n-th consecutive restart; the first is immediate
 RESTART_DELAYS = (0.0, 0.5, 1.0, 2.0, 5.0)
-#: a queue that crashes this often within CRASH_WINDOW seconds is given up
+#: a queue that crashes this often within CRASH_WINDOW seconds stops the fast restarts
 MAX_CRASHES = 5
 CRASH_WINDOW = 60.0
+#: after the fast restarts, a crash-looping queue is tried again this often (0: never)
+SLOW_RESTART_INTERVAL = 300.0
 #: a queue log is cut when it grows beyond this at a (re)start
 MAX_LOG_BYTES = 1 << 20
 
@@ -55,7 +59,21 @@ class QueueStatus(enum.Enum):
     STARTING = "starting"
     RUNNING = "running"
     RESTARTING = "restarting"
+    #: crashed too often: tried again at ``retry_at``
+    WAITING = "waiting"
     STOPPED = "stopped"
+
+
+def exit_text(code: int | None) -> str:
+    """Describe how a queue process ended, from its exit code (negative: a signal)."""
+    if code is None:
+        return "ended with unknown status"  # an adopted queue: its status went to init
+    if code < 0:
+        try:
+            return f"ended by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"ended by signal {-code}"
+    return f"ended with status {code}"
 
 
 class QueueProcess:
@@ -67,12 +85,20 @@ class QueueProcess:
         env: Mapping[str, str],
         log_file: Path,
         on_change: Callable[[QueueProcess], None] | None = None,
+        *,
+        restart_interval: float | None = None,
     ) -> None:
         self.launch = launch
         self.env = dict(env)
         self.log_file = log_file
+        #: None: SLOW_RESTART_INTERVAL when it is needed (tests shrink it)
+        self.restart_interval = restart_interval
         self.status = QueueStatus.STARTING
         self.reason = ""
+        #: how the last crash or failed start ended; kept when the queue runs again
+        self.last_crash = ""
+        #: when a waiting queue is tried again (time.time()); None unless waiting
+        self.retry_at: float | None = None
         self.pid: int | None = None
         self.start_ticks: int | None = None
         self.restarts = 0
@@ -81,26 +107,34 @@ class QueueProcess:
         self._adopted_exit: asyncio.Future[None] | None = None
         self._stopping = False
         self._crashes: list[float] = []
+        #: set by stop(): ends a pause between restarts at once
+        self._wake = asyncio.Event()
+        self._waiting = False
+        #: where this run's output starts in the log file
+        self._log_from = 0
 
     def __repr__(self) -> str:
         return f"<QueueProcess {self.launch.name!r} port={self.launch.port} {self.status.value}>"
 
-    def _set(self, status: QueueStatus, reason: str = "") -> None:
-        self.status, self.reason = status, reason
+    def _set(self, status: QueueStatus, reason: str = "", retry_at: float | None = None) -> None:
+        self.status, self.reason, self.retry_at = status, reason, retry_at
         if self._on_change is not None:
             self._on_change(self)
 
     async def start(self) -> None:
         """Start ippeveprinter and wait until it listens; raise PortInUseError if taken."""
         self._stopping = False
+        self._wake.clear()
         self._set(QueueStatus.STARTING)
-        self._proc = await self._spawn()
-        self.pid, self._adopted_exit = self._proc.pid, None
-        self.start_ticks = start_ticks(self._proc.pid)
         try:
+            self._proc = await self._spawn()
+            self.pid, self._adopted_exit = self._proc.pid, None
+            self.start_ticks = start_ticks(self._proc.pid)
             await self._wait_ready()
         except PrinterProcessError as exc:
             await self._kill()
+            # a failed start counts as a crash: supervise() retries it like one
+            self._note_crash(str(exc).removeprefix(f"queue {self.launch.name!r}: "))
             self._set(QueueStatus.STOPPED, str(exc))
             raise
         self._set(QueueStatus.RUNNING)
@@ -114,6 +148,8 @@ class QueueProcess:
                 self.log_file.unlink()
         fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
         try:
+            # a failed start is explained by what this run wrote, not by an earlier one
+            self._log_from = os.lseek(fd, 0, os.SEEK_END)
             return await asyncio.create_subprocess_exec(
                 *ippeve_argv(self.launch),
                 stdin=asyncio.subprocess.DEVNULL,
@@ -152,7 +188,7 @@ class QueueProcess:
     def _log_tail(self) -> str:
         try:
             with self.log_file.open("rb") as fh:
-                fh.seek(max(0, fh.seek(0, os.SEEK_END) - 400))
+                fh.seek(max(self._log_from, fh.seek(0, os.SEEK_END) - 400))
                 lines = fh.read().decode("utf-8", "replace").strip().splitlines()
         except OSError:
             return "(no log)"
@@ -189,43 +225,73 @@ class QueueProcess:
         return None  # not our child: its status went to init
 
     async def supervise(self) -> None:
-        """Keep the queue running until stop() or until it crashes too often."""
-        while not self._stopping and self.status is not QueueStatus.STOPPED:
-            code = await self._wait_exit()
-            if self._stopping:
-                return
-            self.pid = None
-            delay = self._crashed(code)
-            if delay is None:
-                return
-            await asyncio.sleep(delay)
-            if self._stopping:
+        """Keep the queue running until stop(): restart crashes, keep trying a crash loop.
+
+        Also call it after a failed start(): that failure is the first crash.
+        """
+        while not self._stopping:
+            if self.pid is not None:
+                code = await self._wait_exit()
+                if self._stopping:
+                    return
+                self.pid = None
+                self._note_crash(exit_text(code))
+            delay = self._next_delay()
+            if delay is None or not await self._pause(delay):
                 return
             try:
                 await self.start()
             except PrinterProcessError as exc:
-                # a failed restart is one more crash: the backoff and the limit still apply
-                log.error("%s", exc)
-                self._set(QueueStatus.RESTARTING, str(exc))
+                if not self._stopping:
+                    log.error("%s", exc)
+                continue
+            if self._stopping:
+                # stop() came while the process started: it found no pid to end
+                await self._kill()
+                self._set(QueueStatus.STOPPED, "stopped")
+                return
+            if self._waiting:
+                # back from a crash loop: the next crash gets the fast restarts again
+                self._waiting = False
+                self._crashes.clear()
 
-    def _crashed(self, code: int | None) -> float | None:
-        now = time.monotonic()
-        self._crashes = [t for t in self._crashes if now - t < CRASH_WINDOW] + [now]
+    def _note_crash(self, how: str) -> None:
+        self._crashes.append(time.monotonic())
+        self.last_crash = how
         self.restarts += 1
-        status = "unknown status" if code is None else f"status {code}"
-        if len(self._crashes) >= MAX_CRASHES:
-            reason = f"crashed {len(self._crashes)} times in {CRASH_WINDOW:g} s (last: {status})"
+
+    def _next_delay(self) -> float | None:
+        """Return the pause before the next start, or None when the queue is given up."""
+        now = time.monotonic()
+        self._crashes = [t for t in self._crashes if now - t < CRASH_WINDOW]
+        count = len(self._crashes)
+        if count < MAX_CRASHES and not self._waiting:
+            log.warning("queue %r: %s; restarting", self.launch.name, self.last_crash)
+            self._set(QueueStatus.RESTARTING, self.last_crash)
+            return RESTART_DELAYS[min(max(count - 1, 0), len(RESTART_DELAYS) - 1)]
+        head = "still failing" if self._waiting else f"crashed {count} times in {CRASH_WINDOW:g} s"
+        reason = f"{head} (last: {self.last_crash})"
+        interval = SLOW_RESTART_INTERVAL if self.restart_interval is None else self.restart_interval
+        if interval <= 0:
             log.error("queue %r: %s; given up", self.launch.name, reason)
             self._set(QueueStatus.STOPPED, reason)
             return None
-        delay = RESTART_DELAYS[min(len(self._crashes) - 1, len(RESTART_DELAYS) - 1)]
-        log.warning("queue %r: ippeveprinter ended (%s); restarting", self.launch.name, status)
-        self._set(QueueStatus.RESTARTING, f"ended with {status}")
-        return delay
+        self._waiting = True
+        log.error("queue %r: %s; next try in %g s", self.launch.name, reason, interval)
+        self._set(QueueStatus.WAITING, reason, time.time() + interval)
+        return interval
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep *seconds*, less when stop() is called; return False when stopping."""
+        if seconds > 0 and not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), seconds)
+        return not self._stopping
 
     async def stop(self) -> None:
         """Stop the queue: SIGINT, then SIGKILL after STOP_TIMEOUT."""
         self._stopping = True
+        self._wake.set()
         await self._kill()
         self._set(QueueStatus.STOPPED, "stopped")
 

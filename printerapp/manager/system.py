@@ -10,169 +10,39 @@ deleted.  Everything that must survive a restart is in ``state.json``.
 Outside code reads the queues through :meth:`Manager.printers` and
 :meth:`Manager.unsupported_devices`, never the manager's own tables; what a
 queue's ippeveprinter needs in its environment beyond the manager's own
-variables (its plug, from the server) comes in as ``queue_env``.
+variables (its plug, from the server) comes in as ``queue_env``.  How a
+queue is run (port, launch, supervision, the state saves) is the part of
+:class:`~printerapp.manager.runner.QueueRunner`, which the Manager extends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import shutil
-import socket
-from collections.abc import Callable, Collection, Coroutine, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from collections.abc import Collection
+from dataclasses import replace
 
-from printerapp.cups import CupsDirs
 from printerapp.detection.records import Change, Device, DeviceChange
-from printerapp.errors import (
-    DriverError,
-    PrinterAppError,
-    PrinterProcessError,
-    UnknownPrinterError,
-)
-from printerapp.ippprint.cancel import QUEUE_URI_ENV
-from printerapp.ippprint.procs import (
-    CPU_LIMIT_ENV,
-    DEFAULT_CPU_LIMIT_S,
-    DEFAULT_TIME_LIMIT_S,
-    TIME_LIMIT_ENV,
-)
+from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError
 from printerapp.manager.adopt import find_leftovers, kill_stray
-from printerapp.manager.announce import Announcer
-from printerapp.manager.drivers import DriverPick, Drivers
-from printerapp.manager.ippeve import IPPEVEPRINTER, QueueLaunch, find_ippprint, ippeve_env
+from printerapp.manager.drivers import DriverPick
 from printerapp.manager.naming import queue_key, queue_name
-from printerapp.manager.ports import DEFAULT_PORTS, PortRange, choose_port
-from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
-from printerapp.manager.resubmit import kept_jobs, resubmit
-from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
-from printerapp.ppd.queueppd import prepare_queue_ppd
+from printerapp.manager.queue import QueueStatus
+from printerapp.manager.runner import PrinterInfo, QueueEnv, QueueRunner
+from printerapp.manager.settings import ManagerSettings, PrinterOverride
+from printerapp.manager.state import QueueRecord, State, UnsupportedRecord
 
 __all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "QueueEnv"]
 
 log = logging.getLogger(__name__)
 
-#: [server] hostname values that keep queues on this machine, and that mean "every address"
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-WILDCARD_NAMES = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
-
-#: how many taken ports a queue tries before it gives up
-MAX_PORT_ATTEMPTS = 20
-
-#: extra environment variables of a queue's ippeveprinter, from its record
-QueueEnv = Callable[[QueueRecord], Mapping[str, str]]
+#: a queue in these states is started afresh when its device shows up or on request
+_RESTARTABLE = frozenset({QueueStatus.STOPPED, QueueStatus.WAITING})
 
 
-@dataclass(frozen=True, slots=True)
-class PrinterOverride:
-    """Per-printer settings from the configuration (by device URI)."""
-
-    name: str = ""
-    location: str = ""
-    disabled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ManagerSettings:
-    """The manager's configuration."""
-
-    state_dir: Path
-    ports: PortRange = DEFAULT_PORTS
-    #: the host name clients use; "localhost" keeps the queues on this machine, anything
-    #: else ("*", the host's name or "<host>.local") serves the LAN as well
-    hostname: str = "localhost"
-    program: str = IPPEVEPRINTER
-    #: the per-job command; None: printerapp-ippprint next to this interpreter
-    ippprint: Path | None = None
-    overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
-    #: the only document formats queues print (empty: whatever the PPD's filters take)
-    formats: tuple[str, ...] = ()
-    #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
-    job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
-    job_time_limit: float = DEFAULT_TIME_LIMIT_S
-
-    @property
-    def serves_lan(self) -> bool:
-        """True when queues are to be reachable from other machines."""
-        return self.hostname not in LOOPBACK_NAMES
-
-    @property
-    def public_host(self) -> str:
-        """The host name in the queues' URIs."""
-        if self.hostname in WILDCARD_NAMES:
-            return f"{socket.gethostname()}.local"
-        return self.hostname
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterInfo:
-    """A queue as clients see it."""
-
-    name: str
-    key: str
-    uri: str
-    port: int
-    state: str
-    reason: str
-    device_uri: str
-    ppd_name: str
-    make_and_model: str
-    origin: str
-    pid: int | None
-
-
-class Manager:
+class Manager(QueueRunner):
     """Owns the queues: starts, stops, adopts and remembers them."""
-
-    def __init__(
-        self,
-        settings: ManagerSettings,
-        drivers: Drivers,
-        dirs: CupsDirs | None = None,
-        env: Mapping[str, str] | None = None,
-        queue_env: QueueEnv | None = None,
-        announcer: Announcer | None = None,
-    ) -> None:
-        self.settings = settings
-        self.drivers = drivers
-        self.dirs = CupsDirs.from_env() if dirs is None else dirs
-        self.env = dict(os.environ if env is None else env)
-        self._records: dict[str, QueueRecord] = {}
-        self._unsupported: dict[str, UnsupportedRecord] = {}
-        self._queues: dict[str, QueueProcess] = {}
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._foreign_ports: set[int] = set()
-        self._bg: set[asyncio.Task[object]] = set()
-        #: extra environment per queue (e.g. its plug, from the server's power wiring)
-        self._queue_env = queue_env
-        #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
-        self._announcer = announcer
-        self._lock = asyncio.Lock()
-        root = settings.state_dir
-        self.state_file = root / "state.json"
-        self.ppd_dir, self.spool_dir, self.log_dir = root / "ppd", root / "spool", root / "log"
-
-    # -- state -------------------------------------------------------------
-
-    def _save(self) -> None:
-        running = tuple(
-            RunningRecord(key, q.pid, q.start_ticks)
-            for key, q in sorted(self._queues.items())
-            if q.pid is not None and q.start_ticks is not None
-        )
-        state = State(
-            tuple(self._records[k] for k in sorted(self._records)),
-            tuple(self._unsupported[u] for u in sorted(self._unsupported)),
-            running,
-        )
-        try:
-            state.save(self.state_file)
-        except OSError as exc:
-            log.error("%s: cannot save the state: %s", self.state_file, exc)
 
     async def start(self) -> None:
         """Load the state, adopt the queues a previous daemon left, kill strays."""
@@ -194,122 +64,8 @@ class Manager:
                 kill_stray(leftover)
         for key, record in sorted(self._records.items()):
             if record.origin == "manual" and key not in self._queues:
-                await self._run_queue(key)
+                await self._try_run(key)
         self._save()
-
-    # -- queues ------------------------------------------------------------
-
-    def _launch(self, record: QueueRecord) -> QueueLaunch:
-        return QueueLaunch(
-            name=record.name,
-            port=record.port,
-            ppd=self.ppd_dir / f"{record.key}.ppd",
-            spool=self.spool_dir / record.key,
-            device_uri=record.device_uri,
-            # always loopback: ippeveprinter cannot bind a LAN name on a stock host
-            # (see printerapp.server.lan), the server forwards the LAN to it instead
-            hostname="localhost",
-            location=record.location,
-            command=self.settings.ippprint or find_ippprint(),
-            program=self.settings.program,
-        )
-
-    def _queue(self, record: QueueRecord) -> QueueProcess:
-        launch = self._launch(record)
-        extra = {
-            "PRINTER": record.key,
-            "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
-            CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
-            TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
-            # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
-            QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",
-        }
-        if self._queue_env is not None:
-            extra.update(self._queue_env(record))
-        if self.settings.formats:
-            # ippeveprinter refuses -f next to -P, so the job runner enforces the list
-            extra["PRINTERAPP_FORMATS"] = ",".join(self.settings.formats)
-        env = ippeve_env(launch, self.dirs, self.env, extra)
-        queue = QueueProcess(launch, env, self.log_dir / f"{record.key}.log", self._changed)
-        self._queues[record.key] = queue
-        return queue
-
-    def _changed(self, queue: QueueProcess) -> None:
-        if queue.status is QueueStatus.STOPPED and queue.reason != "stopped":
-            log.error("queue %r stopped: %s", queue.launch.name, queue.reason)
-        # a glob, not kept_jobs(): that reads every sidecar and reports bad ones, and
-        # resubmit_kept() is about to do both
-        if queue.status is QueueStatus.RUNNING and any(
-            (queue.launch.spool / "retry").glob("*.json")
-        ):
-            self._background(self.resubmit_kept())
-        self._save()
-
-    def _background(self, coro: Coroutine[Any, Any, object]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._bg.add(task)  # a reference, or the loop may drop the task half-way
-        task.add_done_callback(self._bg.discard)
-
-    async def resubmit_kept(self) -> int:
-        """Submit the documents kept for a retry to their running queues; return how many."""
-        sent = 0
-        for key, queue in list(self._queues.items()):
-            if queue.status is not QueueStatus.RUNNING:
-                continue
-            for job in kept_jobs(self.spool_dir / key / "retry"):
-                sent += await resubmit(job, queue.launch.port)
-        return sent
-
-    def _supervise(self, key: str, queue: QueueProcess) -> None:
-        self._tasks[key] = asyncio.create_task(queue.supervise(), name=f"queue {key}")
-
-    async def _prepare_ppd(self, key: str) -> None:
-        """Make the queue's PPD one whose sizes clients can ask for (idempotent)."""
-        try:
-            await asyncio.to_thread(prepare_queue_ppd, self.ppd_dir / f"{key}.ppd")
-        except DriverError as exc:
-            log.warning("queue %r: %s; serving the PPD as it is", self._records[key].name, exc)
-
-    async def _run_queue(self, key: str) -> None:
-        """Start the queue of record *key*, moving it to another port while its port is taken."""
-        await self._prepare_ppd(key)
-        for _attempt in range(MAX_PORT_ATTEMPTS):
-            record = self._records[key]
-            reserved = {r.port for k, r in self._records.items() if k != key} | self._foreign_ports
-            port = choose_port(self.settings.ports, reserved, record.port or None)
-            if port != record.port:
-                self._records[key] = record = replace(record, port=port)
-            self._save()  # the reservation is on disk before the queue starts
-            # our announcement takes the name first, so ippeveprinter's poorer one is refused
-            await self._announce(record)
-            queue = self._queue(record)
-            try:
-                await queue.start()
-            except PortInUseError:
-                log.warning("queue %r: port %d is taken; moving", record.name, port)
-                self._foreign_ports.add(port)
-                continue
-            # start() reported RUNNING, which saved the state with the new pid
-            self._supervise(key, queue)
-            return
-        raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
-
-    async def _announce(self, record: QueueRecord) -> None:
-        if self._announcer is not None:
-            await self._announcer.announce(record)
-
-    async def _stop_queue(self, key: str) -> None:
-        if self._announcer is not None:
-            await self._announcer.withdraw(key)
-        queue = self._queues.pop(key, None)
-        task = self._tasks.pop(key, None)
-        if queue is not None:
-            await queue.stop()
-        if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    # -- devices -----------------------------------------------------------
 
     async def apply(self, changes: Collection[DeviceChange]) -> None:
         """Apply the added and removed devices of one detection event."""
@@ -329,8 +85,11 @@ class Manager:
         key = next((k for k, r in self._records.items() if r.device_uri == device.uri), None)
         if key is None:
             await self._add(device)
-        elif key not in self._queues or self._queues[key].status is QueueStatus.STOPPED:
-            await self._try_run(key)
+        elif key not in self._queues or self._queues[key].status in _RESTARTABLE:
+            try:
+                await self._rerun(key)
+            except PrinterAppError as exc:
+                log.error("%s", exc)
 
     async def park_unseen(self, present: Collection[Device]) -> None:
         """Stop adopted queues whose device the first scans did not see; keep their records.
@@ -346,12 +105,6 @@ class Manager:
                     log.info("queue %r: device not seen since the restart", record.name)
                     await self._stop_queue(key)
             self._save()
-
-    async def _try_run(self, key: str) -> None:
-        try:
-            await self._run_queue(key)
-        except PrinterAppError as exc:
-            log.error("%s", exc)
 
     async def _add(
         self, device: Device, origin: str = "detected", ppd_name: str = "", name: str = ""
@@ -414,8 +167,6 @@ class Manager:
         if not (spool / "retry").is_dir() or not any((spool / "retry").iterdir()):
             shutil.rmtree(spool, ignore_errors=True)
 
-    # -- clients -----------------------------------------------------------
-
     async def add_manual(self, device: Device, ppd_name: str = "", name: str = "") -> PrinterInfo:
         """Add a printer by hand, with a chosen PPD and name or matched ones; it stays."""
         async with self._lock:
@@ -434,32 +185,24 @@ class Manager:
     async def delete(self, name: str) -> None:
         """Delete the queue called *name* (its service name or key)."""
         async with self._lock:
-            key = next((k for k, r in self._records.items() if name in (k, r.name)), None)
-            if key is None:
-                raise UnknownPrinterError(f"no printer called {name!r}")
+            key = self._key_of(name)
             await self._remove(key, "deleted")
             self._save()
 
-    def _info(self, key: str) -> PrinterInfo:
-        record = self._records[key]
-        queue = self._queues.get(key)
-        return PrinterInfo(
-            name=record.name,
-            key=key,
-            uri=f"ipp://{self.settings.public_host}:{record.port}/ipp/print",
-            port=record.port,
-            state=queue.status.value if queue else "waiting for device",
-            reason=queue.reason if queue else "",
-            device_uri=record.device_uri,
-            ppd_name=record.ppd_name,
-            make_and_model=record.make_and_model,
-            origin=record.origin,
-            pid=queue.pid if queue else None,
-        )
+    async def restart(self, name: str) -> PrinterInfo:
+        """Restart the queue called *name* now, whatever its state; raise when it fails to start.
 
-    def printers(self) -> list[PrinterInfo]:
-        """Return every queue, sorted by name."""
-        return sorted((self._info(k) for k in self._records), key=lambda p: p.name)
+        A queue that fails goes on being retried as after a crash.
+        """
+        async with self._lock:
+            key = self._key_of(name)
+            shown = self._records[key].name
+            if key not in self._queues:
+                raise PrinterProcessError(f"printer {shown!r} waits for its device")
+            log.info("queue %r: restart asked for", shown)
+            await self._rerun(key)
+            self._save()
+            return self._info(key)
 
     def unsupported_devices(self) -> list[UnsupportedRecord]:
         """Return the devices that got no queue, with the reason, by device URI."""

@@ -13,6 +13,8 @@ Example::
     formats = ["image/pwg-raster", "image/urf"]
     job_cpu_limit = 600                 # CPU seconds per process of a job (0: no limit)
     job_time_limit = 7200               # seconds per job in all (0: no limit)
+    restart_interval = 300              # seconds between tries of a crash-looping queue
+                                        # (0: it stays stopped until restarted by hand)
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -31,6 +33,7 @@ from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
 from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
+from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
 
 __all__ = [
@@ -54,6 +57,7 @@ _SERVER_KEYS = {
     "formats",
     "job_cpu_limit",
     "job_time_limit",
+    "restart_interval",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -128,5 +132,6 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         formats=_formats(server, os.environ if env is None else env),
         job_cpu_limit=server.number("job_cpu_limit", DEFAULT_CPU_LIMIT_S, minimum=0),
         job_time_limit=server.number("job_time_limit", DEFAULT_TIME_LIMIT_S, minimum=0),
+        restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
     )
     return ServerSettings(manager, host, port, level)

@@ -13,9 +13,17 @@ POST     /api/printers               body ``{"device_uri", "ppd"?, "name"?,
                                      "make_and_model"?, "device_id"?}``;
                                      201 ``{"printer": PRINTER}``
 DELETE   /api/printers/{name}        204; 404 when there is no such printer
+POST     /api/printers/{name}/restart
+                                     start the queue afresh now (stopped, waiting
+                                     or running); ``{"printer": PRINTER}``; 409
+                                     with the reason when it does not start
 GET      /api/devices                ``{"devices": [DEVICE, ...]}`` (detected now)
 GET      /api/unsupported            ``{"unsupported": [{"device_uri", "reason"...}]}``
 =======  ==========================  ==============================================
+
+PRINTER has ``state`` (``running``, ``restarting``, ``waiting``: crashed too
+often and tried again at ``retry_at``, ``stopped``...), ``reason`` and
+``last_crash``.
 
 Errors are ``{"error": "message"}`` with the status of
 :data:`printerapp.web.http.STATUSES`: 400 (bad request), 404, 409 (exists)
@@ -103,6 +111,12 @@ async def _delete(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+async def _restart(request: web.Request) -> web.Response:
+    await read_json_object(request, empty_ok=True)  # none is needed, but only JSON is taken
+    info = await request.app[MANAGER].restart(request.match_info["name"])
+    return web.json_response({"printer": asdict(info)})
+
+
 def control_app(manager: Manager, devices: DeviceSource) -> web.Application:
     """Return the aiohttp application of the control API."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware])
@@ -112,6 +126,7 @@ def control_app(manager: Manager, devices: DeviceSource) -> web.Application:
     app.router.add_get("/api/printers", _printers)
     app.router.add_post("/api/printers", _add)
     app.router.add_delete("/api/printers/{name}", _delete)
+    app.router.add_post("/api/printers/{name}/restart", _restart)
     app.router.add_get("/api/devices", _devices)
     app.router.add_get("/api/unsupported", _unsupported)
     return app

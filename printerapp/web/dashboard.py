@@ -1,7 +1,8 @@
 """The dashboard: one server-rendered page, forms that work without script, live updates with it.
 
-``GET /`` renders the printers table (state, jobs, plug, countdown to
-power-off), each printer's actions and daily-energy chart, and the "add
+``GET /`` renders the printers table (state with its reason, last crash and
+next try, jobs, plug, countdown to power-off), each printer's actions (Restart
+only while the queue is stopped or waiting) and daily-energy chart, and the "add
 printer" form with the detected devices and, for the chosen one
 (``/?device=URI``), its ranked drivers.  Every form posts with the CSRF
 token and redirects back (303).  ``static/dashboard.js`` then keeps the table
@@ -28,7 +29,7 @@ from printerapp.web.chart import energy_svg
 from printerapp.web.control import DEVICES
 from printerapp.web.http import check_text
 from printerapp.web.security import CSRF_FIELD, SECURITY, login
-from printerapp.web.view import WEB, WebContext, run_action
+from printerapp.web.view import RESTARTABLE, WEB, WebContext, run_action
 
 __all__ = ["CHART_DAYS", "STATIC_DIR", "add_dashboard_routes"]
 
@@ -53,9 +54,12 @@ def _a(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _form(path: str, csrf: str, fields: str, button: str, cls: str = "") -> str:
+def _form(
+    path: str, csrf: str, fields: str, button: str, cls: str = "", *, hidden: bool = False
+) -> str:
+    shown = " hidden" if hidden else ""
     return (
-        f'<form method="post" action="{_a(path)}" class="inline {cls}">'
+        f'<form method="post" action="{_a(path)}" class="inline {cls}"{shown}>'
         f'<input type="hidden" name="{CSRF_FIELD}" value="{_a(csrf)}">{fields}'
         f"<button>{escape(button)}</button></form>"
     )
@@ -65,6 +69,17 @@ def _actions(info: PrinterInfo, csrf: str, has_plug: bool) -> str:
     path = f"/printers/{quote(info.key, safe='')}/action"
     hidden = '<input type="hidden" name="action" value="{}">'.format
     out = [_form(path, csrf, hidden("testpage"), "Test page", "testpage")]
+    # always there, so that the live updates can show it when the queue fails
+    out.append(
+        _form(
+            path,
+            csrf,
+            hidden("restart"),
+            "Restart",
+            "restart",
+            hidden=info.state not in RESTARTABLE,
+        )
+    )
     if has_plug:
         out += [
             _form(path, csrf, hidden("on"), "Power on", "power-on"),
@@ -87,6 +102,22 @@ def _actions(info: PrinterInfo, csrf: str, has_plug: bool) -> str:
     return "".join(out)
 
 
+def _state(info: PrinterInfo, now: float) -> str:
+    """The state cell: the state, its reason, the last crash and the countdown to the next try."""
+    crash = info.last_crash
+    shown_crash = f"last crash: {crash}" if crash and crash not in info.reason else ""
+    retry_at, retry = "", ""
+    if info.retry_at is not None:
+        retry_at = f"{info.retry_at:.3f}"
+        retry = f"next try in {max(0, round(info.retry_at - now))} s"
+    return (
+        f'<td class="state">{escape(info.state)}'
+        f'<div class="sub reason">{escape(info.reason)}</div>'
+        f'<div class="sub crash">{escape(shown_crash)}</div>'
+        f'<div class="sub retry" data-retry-at="{retry_at}">{escape(retry)}</div></td>'
+    )
+
+
 def _row(ctx: WebContext, info: PrinterInfo, csrf: str) -> str:
     power = ctx.power.status(info.name)
     plug = "-" if power is None else f"{_a(power.plug)}: {_a(power.state)}"
@@ -95,7 +126,7 @@ def _row(ctx: WebContext, info: PrinterInfo, csrf: str) -> str:
         f'<tr id="printer-{_a(info.key)}" data-name="{_a(info.name)}">'
         f'<td class="name">{escape(info.name)}<div class="sub">{escape(info.uri)}</div>'
         f'<div class="sub">{escape(info.make_and_model)}</div></td>'
-        f'<td class="state">{escape(info.state)}<div class="sub">{escape(info.reason)}</div></td>'
+        f"{_state(info, ctx.clock())}"
         '<td class="jobs">-</td>'
         f'<td class="plug">{plug}</td>'
         f'<td class="countdown" data-off-at="{off_at}">-</td>'

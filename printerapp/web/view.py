@@ -2,7 +2,7 @@
 
 :func:`printer_view` joins the manager's :class:`PrinterInfo` with the plug
 status and the job count; :func:`run_action` carries out one action (test
-page, power on/off, hold, delay) for both the JSON API and the HTML forms,
+page, power on/off, hold, delay, restart) for both the JSON API and the HTML forms,
 so both validate the same way.
 """
 
@@ -28,6 +28,7 @@ from printerapp.web.testpage import print_test_page
 
 __all__ = [
     "ACTIONS",
+    "RESTARTABLE",
     "WEB",
     "Ranker",
     "WebContext",
@@ -39,7 +40,9 @@ log = logging.getLogger(__name__)
 
 #: one Get-Jobs request for the job count
 JOBS_TIMEOUT_S = 2
-ACTIONS = ("testpage", "on", "off", "hold", "delay")
+ACTIONS = ("testpage", "on", "off", "hold", "delay", "restart")
+#: queue states in which the dashboard offers "Restart" (dashboard.js has the same list)
+RESTARTABLE = frozenset({"stopped", "waiting"})
 
 Ranker = Callable[[DeviceQuery, int], Choice]
 
@@ -110,6 +113,9 @@ async def run_action(ctx: WebContext, name: str, action: str, value: object = No
             raise PrinterProcessError(f"printer {info.name!r} is not running ({info.state})")
         await print_test_page(info.port, info.name, ctx.dirs)
         return f"test page sent to {info.name}"
+    if action == "restart":
+        info = await ctx.manager.restart(info.name)
+        return f"{info.name} restarted: {info.state}"
     if action in ("on", "off"):
         await ctx.power.switch(info.name, action == "on")
         return f"{info.name}: plug switched {action}"

@@ -1,6 +1,8 @@
-"""The real driver database, built once per session into a private state dir."""
+"""The real driver database, built once per session into a private state dir; a failing queue."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -15,3 +17,19 @@ def drivers(tmp_path_factory: pytest.TempPathFactory) -> DatabaseDrivers:
     """The driver database over the installed PPDs and driver programs."""
     state = tmp_path_factory.mktemp("drivers-state")
     return DatabaseDrivers.from_config(Config(Section("", "<defaults>", {})), state)
+
+
+def failing_ippeveprinter(tmp_path: Path) -> tuple[Path, Path]:
+    """Return a stand-in for ippeveprinter that fails while a cause file exists, and that file.
+
+    Without the cause it execs the real ippeveprinter with the same argv.
+    """
+    cause = tmp_path / "cause"
+    program = tmp_path / "ippeveprinter-or-fail"
+    program.write_text(
+        "#!/bin/sh\n"
+        f'if [ -e "{cause}" ]; then echo "ippeveprinter: device firmware missing" >&2; exit 3; fi\n'
+        'exec ippeveprinter "$@"\n'
+    )
+    program.chmod(0o755)
+    return program, cause

@@ -1,4 +1,4 @@
-"""One supervised ippeveprinter: readiness, port conflicts, crash restart, adoption."""
+"""One supervised ippeveprinter: readiness, port conflicts, crashes, slow retries, adoption."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from printerapp.manager import queue as queue_mod
 from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_argv, ippeve_env
 from printerapp.manager.procfs import pid_listens_on
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
+from tests.manager.conftest import failing_ippeveprinter
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
@@ -105,6 +107,7 @@ def test_crash_loop_is_given_up(
 ) -> None:
     monkeypatch.setattr(queue_mod, "MAX_CRASHES", 2)
     monkeypatch.setattr(queue_mod, "RESTART_DELAYS", (0.0,))
+    monkeypatch.setattr(queue_mod, "SLOW_RESTART_INTERVAL", 0.0)  # no slow retries
 
     async def scenario() -> None:
         q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
@@ -123,6 +126,89 @@ def test_crash_loop_is_given_up(
         await asyncio.wait_for(supervisor, 5)
         assert q.status is QueueStatus.STOPPED
         assert "crashed 2 times" in q.reason
+        assert q.retry_at is None
+
+    asyncio.run(scenario())
+
+
+@pytest.fixture
+def crash_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two fast restarts, then slow ones every 0.7 s."""
+    monkeypatch.setattr(queue_mod, "MAX_CRASHES", 2)
+    monkeypatch.setattr(queue_mod, "RESTART_DELAYS", (0.0,))
+    monkeypatch.setattr(queue_mod, "SLOW_RESTART_INTERVAL", 0.7)
+
+
+@pytest.mark.usefixtures("crash_loop")
+def test_crash_loop_waits_then_recovers(tmp_path: Path, get_ppd: GetPpd) -> None:
+    program, cause = failing_ippeveprinter(tmp_path)
+
+    async def scenario() -> None:
+        q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        q.launch = replace(q.launch, program=str(program))
+        await q.start()
+        supervisor = asyncio.create_task(q.supervise())
+        cause.touch()
+        assert q.pid is not None
+        os.kill(q.pid, signal.SIGKILL)
+        await _until(lambda: q.status is QueueStatus.WAITING, 5, "waiting after fast restarts")
+        assert q.pid is None
+        assert q.reason.startswith("crashed 2 times in 60 s (last: ippeveprinter exited with 3")
+        # the failed start, with what it logged (only this run: the earlier ones said the same)
+        assert q.last_crash.startswith("ippeveprinter exited with 3: ")
+        assert q.last_crash.count("device firmware missing") == 1
+        assert q.last_crash in q.reason
+        assert q.retry_at is not None
+        assert 0 < q.retry_at - time.time() <= 0.7
+        tried = q.restarts
+        # the slow retry comes, fails again and waits again
+        await _until(lambda: q.restarts > tried, 3, "a slow retry")
+        await _until(lambda: q.status is QueueStatus.WAITING, 3, "waiting again")
+        assert q.reason.startswith("still failing (last: ")
+        # the cause is gone: the next slow retry brings the queue back
+        cause.unlink()
+        await _until(lambda: q.status is QueueStatus.RUNNING, 5, "running again")
+        assert q.pid is not None
+        assert pid_listens_on(q.pid, q.launch.port)
+        assert q.retry_at is None
+        assert "device firmware missing" in q.last_crash  # kept after the recovery
+        # back from the loop, a single crash gets a fast restart again
+        first = q.pid
+        os.kill(first, signal.SIGKILL)
+        await _until(
+            lambda: q.pid not in (first, None) and q.status is QueueStatus.RUNNING,
+            3,
+            "fast restart after recovery",
+        )
+        assert q.last_crash == "ended by SIGKILL"
+        await q.stop()
+        await asyncio.wait_for(supervisor, 5)
+
+    asyncio.run(scenario())
+
+
+def test_stop_ends_a_long_wait_at_once(
+    tmp_path: Path, get_ppd: GetPpd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue_mod, "MAX_CRASHES", 1)
+    program, cause = failing_ippeveprinter(tmp_path)
+    cause.touch()
+
+    async def scenario() -> None:
+        q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())
+        q.restart_interval = 3600.0
+        q.launch = replace(q.launch, program=str(program))
+        with pytest.raises(PrinterProcessError, match="exited with 3"):
+            await q.start()
+        supervisor = asyncio.create_task(q.supervise())  # the failed start is the first crash
+        await _until(lambda: q.status is QueueStatus.WAITING, 5, "waiting")
+        assert q.retry_at is not None
+        assert q.retry_at - time.time() > 3500
+        started = time.monotonic()
+        await q.stop()
+        await asyncio.wait_for(supervisor, 2)
+        assert time.monotonic() - started < 2
+        assert q.status is QueueStatus.STOPPED
 
     asyncio.run(scenario())
 

@@ -56,6 +56,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
         ("[server]\njob_cpu_limit = -1\n", r"server\.job_cpu_limit: -1 is below the minimum 0"),
         ("[server]\njob_time_limit = nan\n", r"server\.job_time_limit: nan is not a finite"),
+        ("[server]\nrestart_interval = -5\n", r"server\.restart_interval: -5 is below the mini"),
+        ('[server]\nrestart_interval = "5m"\n', r"server\.restart_interval: expected a number"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -77,3 +79,9 @@ def test_job_limits(tmp_path: Path) -> None:
     defaults = _settings(tmp_path, "")
     assert defaults.manager.job_cpu_limit > 0
     assert defaults.manager.job_time_limit > 0
+
+
+def test_restart_interval(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "").manager.restart_interval == 300.0
+    settings = _settings(tmp_path, "[server]\nrestart_interval = 0\n")
+    assert settings.manager.restart_interval == 0.0  # a crash loop then stays stopped

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from printerapp.detection.records import Device
 from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.manager.ippeve import IPPEVEPRINTER
 from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
 from printerapp.web.app import WebParts, add_dashboard, ranker_for
@@ -42,9 +43,10 @@ async def served(
     power: PowerControl | None = None,
     devices: Sequence[Device] = (),
     ports: PortRange = PORTS,
+    program: str = IPPEVEPRINTER,
 ) -> AsyncIterator[Served]:
     """Run a real Manager and serve control API + dashboard through aiohttp's test client."""
-    manager = Manager(ManagerSettings(state, ports=ports), db)
+    manager = Manager(ManagerSettings(state, ports=ports, program=program), db)
     await manager.start()
     app = control_app(manager, lambda: list(devices))
     parts = add_dashboard(

@@ -5,7 +5,9 @@ to a TCP sink) whose plug is a Shelly simulator speaking real HTTP.  The test
 loads the page, watches a plug change arrive live over ``/api/events``, clicks
 "Power off" (the simulator switches), prints a test page (it reaches the
 sink), switches the plug on again and keeps a screenshot in
-``test-artifacts/dashboard.png``.
+``test-artifacts/dashboard.png``.  Then the queue crash-loops (its program
+is a stand-in that fails while a cause file exists): the page shows it
+waiting with the next try and a Restart button, which brings it back.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import re
+import signal
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -22,6 +25,7 @@ import pytest
 from aiohttp import web
 
 from printerapp.detection.records import Device
+from printerapp.manager import queue as queue_mod
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
@@ -34,6 +38,7 @@ from printerapp.web import events
 from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
 from printerapp.web.power import ControllerPower
+from tests.manager.conftest import failing_ippeveprinter
 from tests.support.cupsd import free_port
 from tests.support.plugsim.shelly_sim import ShellySim
 from tests.support.sink import TcpSink
@@ -58,6 +63,10 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(controller_module, "STATE_POLL_S", 0.2)
     monkeypatch.setattr(controller_module, "MAX_SLEEP_S", 0.2)
     monkeypatch.setattr(events, "WATCH_S", 0.1)
+    # two fast restarts, then a wait beyond the test: only "Restart" brings the queue back
+    monkeypatch.setattr(queue_mod, "MAX_CRASHES", 2)
+    monkeypatch.setattr(queue_mod, "RESTART_DELAYS", (0.0,))
+    monkeypatch.setattr(queue_mod, "SLOW_RESTART_INTERVAL", 3600.0)
 
 
 def _history(path: Path, now: float) -> tuple[EnergyLog, float]:
@@ -75,8 +84,12 @@ def _history(path: Path, now: float) -> tuple[EnergyLog, float]:
 @contextlib.asynccontextmanager
 async def _server(
     tmp_path: Path, db: DatabaseDrivers, sink: TcpSink, shelly: ShellySim, energy: EnergyLog
-) -> AsyncIterator[tuple[str, PlugController]]:
-    manager = Manager(ManagerSettings(tmp_path / "state", ports=PortRange(18260, 18299)), db)
+) -> AsyncIterator[tuple[str, Manager]]:
+    program, _cause = failing_ippeveprinter(tmp_path)
+    settings = ManagerSettings(
+        tmp_path / "state", ports=PortRange(18260, 18299), program=str(program)
+    )
+    manager = Manager(settings, db)
     await manager.start()
     device = Device(sink.uri, "HP LaserJet 2100")
     await manager.add_manual(device, ppd_name=PXLMONO, name="Office")
@@ -97,7 +110,7 @@ async def _server(
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        yield f"http://127.0.0.1:{port}/", ctl
+        yield f"http://127.0.0.1:{port}/", manager
     finally:
         await runner.cleanup()
         ctl_task.cancel()
@@ -132,7 +145,7 @@ async def _browse(
 ) -> None:
     expect = playwright_api.expect
     async with (
-        _server(tmp_path, db, sink, shelly, energy) as (url, _ctl),
+        _server(tmp_path, db, sink, shelly, energy) as (url, manager),
         playwright_api.async_playwright() as pw,
     ):
         browser = await pw.chromium.launch(
@@ -171,6 +184,29 @@ async def _browse(
             await expect(page.locator("figure svg rect.bar")).not_to_have_count(0)
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            # 6. the queue crash-loops: waiting, with the reason, the next try and "Restart"
+            restart = row.get_by_role("button", name="Restart")
+            await expect(restart).to_be_hidden()
+            cause = tmp_path / "cause"
+            cause.touch()
+            pid = manager.printers()[0].pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            state = row.locator("td.state")
+            await expect(state).to_contain_text("waiting")
+            await expect(state.locator(".reason")).to_contain_text("crashed 2 times in 60 s")
+            await expect(state.locator(".reason")).to_contain_text("device firmware missing")
+            await expect(state.locator(".retry")).to_have_text(re.compile(r"^next try in 59:\d\d$"))
+            await expect(restart).to_be_visible()
+            await page.screenshot(path=str(ARTIFACTS / "dashboard-waiting.png"), full_page=True)
+            # 7. the cause is gone; "Restart" brings the queue back now, not in an hour
+            cause.unlink()
+            await restart.click()
+            await expect(page.locator("#message")).to_contain_text("Office restarted: running")
+            await expect(state).to_contain_text("running")
+            await expect(state.locator(".crash")).to_contain_text("device firmware missing")
+            await expect(restart).to_be_hidden()
+            assert manager.printers()[0].state == "running"
         finally:
             await browser.close()
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

@@ -4,6 +4,8 @@
 "use strict";
 
 let clockOffset = 0; // server clock minus browser clock, in seconds
+// queue states in which "Restart" is offered (view.RESTARTABLE on the server)
+const RESTARTABLE = ["stopped", "waiting"];
 
 function text(row, cls, value) {
   const cell = row.querySelector("." + cls);
@@ -27,6 +29,10 @@ function tick() {
     const offAt = parseFloat(cell.dataset.offAt);
     cell.textContent = Number.isFinite(offAt) ? formatSeconds(offAt - now) : "-";
   }
+  for (const line of document.querySelectorAll("td.state .retry")) {
+    const retryAt = parseFloat(line.dataset.retryAt);
+    line.textContent = Number.isFinite(retryAt) ? "next try in " + formatSeconds(retryAt - now) : "";
+  }
 }
 
 function update(snapshot) {
@@ -36,6 +42,12 @@ function update(snapshot) {
     const row = document.getElementById("printer-" + p.key);
     if (!row) { missing = true; continue; }
     text(row, "state", p.state);
+    row.querySelector(".reason").textContent = p.reason;
+    const crash = p.last_crash && !p.reason.includes(p.last_crash) ? "last crash: " + p.last_crash : "";
+    row.querySelector(".crash").textContent = crash;
+    row.querySelector(".retry").dataset.retryAt = p.retry_at === null ? "" : String(p.retry_at);
+    const restart = row.querySelector("form.restart");
+    if (restart) restart.hidden = !RESTARTABLE.includes(p.state);
     row.querySelector(".jobs").textContent = p.jobs === null ? "-" : String(p.jobs);
     const plug = p.plug;
     row.querySelector(".plug").textContent = plug ? plug.plug + ": " + plug.state : "-";

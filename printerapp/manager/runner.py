@@ -1,0 +1,277 @@
+"""The queues of the records: start, supervise, stop, restart, and ``state.json`` kept in step.
+
+:class:`QueueRunner` owns the tables (records, unsupported devices, queue
+processes) and everything that runs a queue: its launch and environment,
+a free port (moving on while a port is taken), the announcement, the
+supervision task and the save after every change.  :class:`~.system.Manager`
+builds on it with what decides *which* queues exist: detection changes,
+the clients' add, delete and restart, and the adoption at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from printerapp.cups import CupsDirs
+from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError, UnknownPrinterError
+from printerapp.ippprint.cancel import QUEUE_URI_ENV
+from printerapp.ippprint.procs import CPU_LIMIT_ENV, TIME_LIMIT_ENV
+from printerapp.manager.announce import Announcer
+from printerapp.manager.drivers import Drivers
+from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_env
+from printerapp.manager.ports import choose_port
+from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
+from printerapp.manager.resubmit import kept_jobs, resubmit
+from printerapp.manager.settings import ManagerSettings
+from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
+from printerapp.ppd.queueppd import prepare_queue_ppd
+
+__all__ = ["MAX_PORT_ATTEMPTS", "PrinterInfo", "QueueEnv", "QueueRunner"]
+
+log = logging.getLogger(__name__)
+
+#: how many taken ports a queue tries before it gives up
+MAX_PORT_ATTEMPTS = 20
+
+#: extra environment variables of a queue's ippeveprinter, from its record
+QueueEnv = Callable[[QueueRecord], Mapping[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterInfo:
+    """A queue as clients see it."""
+
+    name: str
+    key: str
+    uri: str
+    port: int
+    state: str
+    reason: str
+    device_uri: str
+    ppd_name: str
+    make_and_model: str
+    origin: str
+    pid: int | None
+    #: how the last crash or failed start ended ("" when none since the daemon started)
+    last_crash: str = ""
+    #: when a waiting queue is tried again (seconds since the epoch)
+    retry_at: float | None = None
+
+
+class QueueRunner:
+    """The queue tables, and the running of each queue."""
+
+    def __init__(
+        self,
+        settings: ManagerSettings,
+        drivers: Drivers,
+        dirs: CupsDirs | None = None,
+        env: Mapping[str, str] | None = None,
+        queue_env: QueueEnv | None = None,
+        announcer: Announcer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.drivers = drivers
+        self.dirs = CupsDirs.from_env() if dirs is None else dirs
+        self.env = dict(os.environ if env is None else env)
+        self._records: dict[str, QueueRecord] = {}
+        self._unsupported: dict[str, UnsupportedRecord] = {}
+        self._queues: dict[str, QueueProcess] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._foreign_ports: set[int] = set()
+        self._bg: set[asyncio.Task[object]] = set()
+        #: extra environment per queue (e.g. its plug, from the server's power wiring)
+        self._queue_env = queue_env
+        #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
+        self._announcer = announcer
+        self._lock = asyncio.Lock()
+        root = settings.state_dir
+        self.state_file = root / "state.json"
+        self.ppd_dir, self.spool_dir, self.log_dir = root / "ppd", root / "spool", root / "log"
+
+    def _save(self) -> None:
+        running = tuple(
+            RunningRecord(key, q.pid, q.start_ticks)
+            for key, q in sorted(self._queues.items())
+            if q.pid is not None and q.start_ticks is not None
+        )
+        state = State(
+            tuple(self._records[k] for k in sorted(self._records)),
+            tuple(self._unsupported[u] for u in sorted(self._unsupported)),
+            running,
+        )
+        try:
+            state.save(self.state_file)
+        except OSError as exc:
+            log.error("%s: cannot save the state: %s", self.state_file, exc)
+
+    def _launch(self, record: QueueRecord) -> QueueLaunch:
+        return QueueLaunch(
+            name=record.name,
+            port=record.port,
+            ppd=self.ppd_dir / f"{record.key}.ppd",
+            spool=self.spool_dir / record.key,
+            device_uri=record.device_uri,
+            # always loopback: ippeveprinter cannot bind a LAN name on a stock host
+            # (see printerapp.server.lan), the server forwards the LAN to it instead
+            hostname="localhost",
+            location=record.location,
+            command=self.settings.ippprint or find_ippprint(),
+            program=self.settings.program,
+        )
+
+    def _queue(self, record: QueueRecord) -> QueueProcess:
+        launch = self._launch(record)
+        extra = {
+            "PRINTER": record.key,
+            "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
+            CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
+            TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
+            # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
+            QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",
+        }
+        if self._queue_env is not None:
+            extra.update(self._queue_env(record))
+        if self.settings.formats:
+            # ippeveprinter refuses -f next to -P, so the job runner enforces the list
+            extra["PRINTERAPP_FORMATS"] = ",".join(self.settings.formats)
+        env = ippeve_env(launch, self.dirs, self.env, extra)
+        queue = QueueProcess(
+            launch,
+            env,
+            self.log_dir / f"{record.key}.log",
+            self._changed,
+            restart_interval=self.settings.restart_interval,
+        )
+        self._queues[record.key] = queue
+        return queue
+
+    def _changed(self, queue: QueueProcess) -> None:
+        # failures are logged where they are handled: the queue's supervision, _try_run
+        # a glob, not kept_jobs(): that reads every sidecar and reports bad ones, and
+        # resubmit_kept() is about to do both
+        if queue.status is QueueStatus.RUNNING and any(
+            (queue.launch.spool / "retry").glob("*.json")
+        ):
+            self._background(self.resubmit_kept())
+        self._save()
+
+    def _background(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._bg.add(task)  # a reference, or the loop may drop the task half-way
+        task.add_done_callback(self._bg.discard)
+
+    async def resubmit_kept(self) -> int:
+        """Submit the documents kept for a retry to their running queues; return how many."""
+        sent = 0
+        for key, queue in list(self._queues.items()):
+            if queue.status is not QueueStatus.RUNNING:
+                continue
+            for job in kept_jobs(self.spool_dir / key / "retry"):
+                sent += await resubmit(job, queue.launch.port)
+        return sent
+
+    def _supervise(self, key: str, queue: QueueProcess) -> None:
+        self._tasks[key] = asyncio.create_task(queue.supervise(), name=f"queue {key}")
+
+    async def _prepare_ppd(self, key: str) -> None:
+        """Make the queue's PPD one whose sizes clients can ask for (idempotent)."""
+        try:
+            await asyncio.to_thread(prepare_queue_ppd, self.ppd_dir / f"{key}.ppd")
+        except DriverError as exc:
+            log.warning("queue %r: %s; serving the PPD as it is", self._records[key].name, exc)
+
+    async def _run_queue(self, key: str) -> None:
+        """Start the queue of record *key*, moving it to another port while its port is taken."""
+        await self._prepare_ppd(key)
+        for _attempt in range(MAX_PORT_ATTEMPTS):
+            record = self._records[key]
+            reserved = {r.port for k, r in self._records.items() if k != key} | self._foreign_ports
+            port = choose_port(self.settings.ports, reserved, record.port or None)
+            if port != record.port:
+                self._records[key] = record = replace(record, port=port)
+            self._save()  # the reservation is on disk before the queue starts
+            # our announcement takes the name first, so ippeveprinter's poorer one is refused
+            await self._announce(record)
+            queue = self._queue(record)
+            try:
+                await queue.start()
+            except PortInUseError:
+                log.warning("queue %r: port %d is taken; moving", record.name, port)
+                self._foreign_ports.add(port)
+                continue
+            except PrinterProcessError:
+                self._supervise(key, queue)  # a failed start is a crash: retried as one
+                raise
+            # start() reported RUNNING, which saved the state with the new pid
+            self._supervise(key, queue)
+            return
+        raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
+
+    async def _announce(self, record: QueueRecord) -> None:
+        if self._announcer is not None:
+            await self._announcer.announce(record)
+
+    async def _stop_queue(self, key: str) -> None:
+        if self._announcer is not None:
+            await self._announcer.withdraw(key)
+        queue = self._queues.pop(key, None)
+        task = self._tasks.pop(key, None)
+        if queue is not None:
+            await queue.stop()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _rerun(self, key: str) -> None:
+        """Stop the queue of *key* if it has one and start it afresh, keeping its last crash."""
+        old = self._queues.get(key)
+        last_crash = old.last_crash if old is not None else ""
+        await self._stop_queue(key)
+        try:
+            await self._run_queue(key)
+        finally:
+            new = self._queues.get(key)
+            if new is not None and not new.last_crash:
+                new.last_crash = last_crash
+
+    async def _try_run(self, key: str) -> None:
+        try:
+            await self._run_queue(key)
+        except PrinterAppError as exc:
+            log.error("%s", exc)
+
+    def _key_of(self, name: str) -> str:
+        key = next((k for k, r in self._records.items() if name in (k, r.name)), None)
+        if key is None:
+            raise UnknownPrinterError(f"no printer called {name!r}")
+        return key
+
+    def _info(self, key: str) -> PrinterInfo:
+        record = self._records[key]
+        queue = self._queues.get(key)
+        return PrinterInfo(
+            name=record.name,
+            key=key,
+            uri=f"ipp://{self.settings.public_host}:{record.port}/ipp/print",
+            port=record.port,
+            state=queue.status.value if queue else "waiting for device",
+            reason=queue.reason if queue else "",
+            device_uri=record.device_uri,
+            ppd_name=record.ppd_name,
+            make_and_model=record.make_and_model,
+            origin=record.origin,
+            pid=queue.pid if queue else None,
+            last_crash=queue.last_crash if queue else "",
+            retry_at=queue.retry_at if queue else None,
+        )
+
+    def printers(self) -> list[PrinterInfo]:
+        """Return every queue, sorted by name."""
+        return sorted((self._info(k) for k in self._records), key=lambda p: p.name)

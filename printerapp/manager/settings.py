@@ -1,0 +1,61 @@
+"""The manager's configuration: ports, host name, per-printer overrides, job limits."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
+from printerapp.manager.ippeve import IPPEVEPRINTER
+from printerapp.manager.ports import DEFAULT_PORTS, PortRange
+
+__all__ = ["LOOPBACK_NAMES", "WILDCARD_NAMES", "ManagerSettings", "PrinterOverride"]
+
+#: [server] hostname values that keep queues on this machine, and that mean "every address"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_NAMES = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterOverride:
+    """Per-printer settings from the configuration (by device URI)."""
+
+    name: str = ""
+    location: str = ""
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerSettings:
+    """The manager's configuration."""
+
+    state_dir: Path
+    ports: PortRange = DEFAULT_PORTS
+    #: the host name clients use; "localhost" keeps the queues on this machine, anything
+    #: else ("*", the host's name or "<host>.local") serves the LAN as well
+    hostname: str = "localhost"
+    program: str = IPPEVEPRINTER
+    #: the per-job command; None: printerapp-ippprint next to this interpreter
+    ippprint: Path | None = None
+    overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
+    #: the only document formats queues print (empty: whatever the PPD's filters take)
+    formats: tuple[str, ...] = ()
+    #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
+    job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
+    job_time_limit: float = DEFAULT_TIME_LIMIT_S
+    #: seconds between the tries of a crash-looping queue (0: never); None: the queue default
+    restart_interval: float | None = None
+
+    @property
+    def serves_lan(self) -> bool:
+        """True when queues are to be reachable from other machines."""
+        return self.hostname not in LOOPBACK_NAMES
+
+    @property
+    def public_host(self) -> str:
+        """The host name in the queues' URIs."""
+        if self.hostname in WILDCARD_NAMES:
+            return f"{socket.gethostname()}.local"
+        return self.hostname
