@@ -35,6 +35,7 @@ from printerapp.errors import (
     UnknownPrinterError,
 )
 from printerapp.ippprint.cancel import QUEUE_URI_ENV
+from printerapp.ippprint.policy import POLICY_ENV
 from printerapp.ippprint.procs import (
     CPU_LIMIT_ENV,
     DEFAULT_CPU_LIMIT_S,
@@ -74,6 +75,8 @@ class PrinterOverride:
     name: str = ""
     location: str = ""
     disabled: bool = False
+    #: this printer's error policy ("": the server's)
+    error_policy: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,8 @@ class ManagerSettings:
     #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
     job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
     job_time_limit: float = DEFAULT_TIME_LIMIT_S
+    #: what a job does when its printer fails (printerapp.ippprint.policy)
+    error_policy: str = "retry-job"
 
     @property
     def serves_lan(self) -> bool:
@@ -221,6 +226,10 @@ class Manager:
             "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
             CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
             TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
+            POLICY_ENV: self.settings.overrides.get(
+                record.device_uri, PrinterOverride()
+            ).error_policy
+            or self.settings.error_policy,
             # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
             QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",
         }

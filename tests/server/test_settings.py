@@ -56,6 +56,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
         ("[server]\njob_cpu_limit = -1\n", r"server\.job_cpu_limit: -1 is below the minimum 0"),
         ("[server]\njob_time_limit = nan\n", r"server\.job_time_limit: nan is not a finite"),
+        ('[server]\nerror_policy = "retry"\n', r"server\.error_policy: 'retry' is not one of"),
+        ('[printers."x"]\nerror_policy = "x"\n', r"printers\.x\.error_policy: 'x' is not"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -77,3 +79,11 @@ def test_job_limits(tmp_path: Path) -> None:
     defaults = _settings(tmp_path, "")
     assert defaults.manager.job_cpu_limit > 0
     assert defaults.manager.job_time_limit > 0
+
+
+def test_error_policy_for_the_server_and_per_printer(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "").manager.error_policy == "retry-job"
+    text = '[server]\nerror_policy = "abort-job"\n[printers."u"]\nerror_policy = "stop-printer"\n'
+    settings = _settings(tmp_path, text)
+    assert settings.manager.error_policy == "abort-job"
+    assert settings.manager.overrides["u"].error_policy == "stop-printer"
