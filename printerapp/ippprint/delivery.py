@@ -23,10 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["DELIVERY_STALL_S", "TcpConn", "Watcher", "parse_proc_net_tcp", "undelivered"]
+__all__ = [
+    "DELIVERY_STALL_ENV",
+    "DELIVERY_STALL_S",
+    "TcpConn",
+    "Watcher",
+    "parse_proc_net_tcp",
+    "undelivered",
+]
 
 #: seconds the unsent bytes may stay put before the printer is deemed not to read
 DELIVERY_STALL_S = 20.0
+#: overrides DELIVERY_STALL_S (tests shrink it)
+DELIVERY_STALL_ENV = "PRINTERAPP_DELIVERY_STALL"
 #: how often the send queue is looked at while it drains
 POLL_S = 0.5
 _TABLES = (Path("/proc/net/tcp"), Path("/proc/net/tcp6"))
@@ -113,16 +122,17 @@ class Watcher:
 
     targets: set[tuple[str, int]]
     old: set[Pair]
+    stall_s: float = DELIVERY_STALL_S
     read: Callable[[], list[TcpConn]] = _read_tables
 
     @classmethod
-    def before(cls, device_uri: str | None) -> Watcher | None:
+    def before(cls, device_uri: str | None, stall_s: float = DELIVERY_STALL_S) -> Watcher | None:
         """Start watching for a ``socket://`` device (None: nothing to watch)."""
         targets = _targets(device_uri) if device_uri else set()
         if not targets:
             return None
         conns = _read_tables()
-        return cls(targets, {(c.local, c.remote) for c in conns if c.remote in targets})
+        return cls(targets, {(c.local, c.remote) for c in conns if c.remote in targets}, stall_s)
 
     def pending(self) -> int:
         """Bytes the printer has not acknowledged on connections made since :meth:`before`."""
@@ -133,7 +143,7 @@ class Watcher:
         left = self.pending()
         still_since = time.monotonic()
         reported = False
-        while left and time.monotonic() - still_since < DELIVERY_STALL_S:
+        while left and time.monotonic() - still_since < self.stall_s:
             if deadline is not None and time.monotonic() >= deadline:
                 break
             if not reported:

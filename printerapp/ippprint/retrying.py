@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 
 from printerapp.cups import BackendStatus
 from printerapp.errors import BackendError, JobCancelledError, JobLimitError
-from printerapp.ippprint.delivery import Watcher
+from printerapp.ippprint.delivery import DELIVERY_STALL_ENV, DELIVERY_STALL_S, Watcher
 from printerapp.ippprint.pipeline import JobRun, run_job
 from printerapp.ippprint.policy import Action, RetrySettings, decide
 from printerapp.ippprint.procs import TIME_LIMIT_ENV, Limits
@@ -74,7 +74,11 @@ def _attempt(
     deadline: float | None,
 ) -> None:
     """Run the chain once; raise BackendError when the printer did not take the job."""
-    watcher = Watcher.before(job.device_uri)
+    try:
+        stall_s = float(env.get(DELIVERY_STALL_ENV, DELIVERY_STALL_S))
+    except ValueError:
+        stall_s = DELIVERY_STALL_S
+    watcher = Watcher.before(job.device_uri, stall_s)
     if deadline is not None:
         # the job's time limit spans every attempt and every wait
         env = {**env, TIME_LIMIT_ENV: f"{max(1.0, deadline - time.monotonic()):.0f}"}

@@ -21,6 +21,8 @@ __all__ = ["Connection", "Fault", "FaultSink"]
 
 #: how long a connection that never reads (or stalls) is held open before the sink lets go
 HOLD_S = 600.0
+#: the printer's receive buffer
+RCVBUF = 16 * 1024
 #: the slow printer's speed, bytes per second
 SLOW_BPS = 10 * 1024
 
@@ -74,6 +76,8 @@ class FaultSink:
         self._threads: list[threading.Thread] = []
         self._server = socket.socket()
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # a printer's small window: what it has not read stays in the sender's queue
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         self._server.bind(("127.0.0.1", 0))
         self.port: int = self._server.getsockname()[1]
         self._started = 0.0
