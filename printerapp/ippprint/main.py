@@ -9,10 +9,13 @@ The printer name (argv[0] of the filters, ``printer/<name>``) is ``$PRINTER``
 when set, else the PPD's NickName made into a CUPS queue name, else
 ``printerapp``.
 
-After a backend asks for a retry (or hold, stop, authentication) the document
-is kept: ippeveprinter deletes its spool file when it forgets the job, so the
-document and the job's variables are hard-linked (or copied) into
-``$PRINTERAPP_RETRY_DIR`` (default: ``retry/`` beside the spool file).
+A failed backend is handled by the queue's error policy (:mod:`.policy`,
+:mod:`.retrying`): the job is tried again within itself.  When the job ends
+unprinted with its document to be kept (the retry limit reached, a hold, the
+time limit while waiting), ippeveprinter would delete its spool file when it
+forgets the job, so the document and the job's variables are hard-linked (or
+copied) into ``$PRINTERAPP_RETRY_DIR`` (default: ``retry/`` beside the spool
+file), from where the server submits it again.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from printerapp.cups import KEEP_DOCUMENT, CupsDirs, sanitize_uri
 from printerapp.errors import BackendError, PrinterAppError, UnknownTypeError
 from printerapp.ippprint.cancel import cancel_check
 from printerapp.ippprint.options import job_options
-from printerapp.ippprint.pipeline import JobRun, run_job
+from printerapp.ippprint.pipeline import JobRun
+from printerapp.ippprint.retrying import GaveUpError, print_with_policy
 from printerapp.ippprint.security import insecure_allowed
+from printerapp.ippprint.status import StatusForwarder
 from printerapp.ppd.options import PpdChoices, read_ppd_choices
 
 if TYPE_CHECKING:
@@ -91,14 +96,14 @@ def _say(status: BinaryIO, line: str) -> None:
     status.flush()
 
 
-def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: int) -> None:
+def _print(document: Path, env: Mapping[str, str], status: StatusForwarder, stdout_fd: int) -> int:
     ppd_env = env.get("PPD") or None
     ppd = Path(ppd_env) if ppd_env else None
     choices = read_ppd_choices(ppd) if ppd is not None else None
     printer = printer_name(env, choices)
     opts = job_options(env, choices, printer=printer)
     for warning in opts.warnings:
-        _say(status, f"WARNING: ignoring {warning}")
+        status.say(f"WARNING: ignoring {warning}")
     dirs = CupsDirs.from_env(env)
     from printerapp.ippprint.plan import plan_job  # the planner's import cost is paid here only
 
@@ -117,7 +122,7 @@ def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: 
             f"{plan.source_type} is not printed here (only {', '.join(allowed)})"
         )
     chain = " | ".join(plan.programs) or "no filter"
-    _say(status, f"INFO: Printing {plan.source_type} with {chain}")
+    status.say(f"INFO: Printing {plan.source_type} with {chain}")
     job = JobRun(
         printer=printer,
         options=opts,
@@ -130,12 +135,13 @@ def _print(document: Path, env: Mapping[str, str], status: BinaryIO, stdout_fd: 
     )
     from printerapp.power.hook import powered  # switches a plug on; free without $PRINTERAPP_PLUG
 
-    with powered(env, printer, job.device_uri, opts.job_id, lambda line: _say(status, line)):
-        run_job(
+    with powered(env, printer, job.device_uri, opts.job_id, status.say):
+        return print_with_policy(
             job,
             plan,
+            status,
+            env=env,
             allow_insecure=insecure_allowed(env),
-            status=status,
             stdout_fd=stdout_fd,
             cancelled=cancel_check(env),
         )
@@ -150,29 +156,37 @@ def run_document(
 ) -> int:
     """Print *document* for ippeveprinter; return the exit status (0 on success)."""
     env = os.environ if env is None else env
-    out = sys.stderr.buffer if status is None else status
+    out = StatusForwarder(sys.stderr.buffer if status is None else status)
     if not document.is_file():
-        _say(out, f"ERROR: document {document} does not exist")
+        _say(out.out, f"ERROR: document {document} does not exist")
         return 1
     try:
-        _print(document, env, out, stdout_fd)
+        attempts = _print(document, env, out, stdout_fd)
     except BackendError as exc:
-        _say(out, f"ERROR: {exc}")
-        if exc.exit_code in KEEP_DOCUMENT:
+        out.end()
+        _say(out.out, f"ERROR: {exc}")
+        keep = exc.keep if isinstance(exc, GaveUpError) else exc.exit_code in KEEP_DOCUMENT
+        if keep:
             kept = keep_for_retry(document, env)
-            _say(out, f"INFO: Document kept for a retry as {kept}")
-        return exc.exit_code
+            _say(out.out, f"INFO: Document kept for a retry as {kept}")
+        return exc.exit_code or 1
     except PrinterAppError as exc:
-        _say(out, f"ERROR: {exc}")
+        out.end()
+        _say(out.out, f"ERROR: {exc}")
         return 1
     except OSError as exc:
-        _say(out, f"ERROR: job failed: {exc}")
+        out.end()
+        _say(out.out, f"ERROR: job failed: {exc}")
         return 1
     except Exception as exc:
         # ippeveprinter shows only status lines: a traceback would leave the job unexplained
-        _say(out, f"ERROR: internal error: {type(exc).__name__}: {exc}")
+        _say(out.out, f"ERROR: internal error: {type(exc).__name__}: {exc}")
         return 1
-    _say(out, "INFO: Job sent")
+    out.end()
+    if out.messaged:
+        # the last message shown stays on the completed job: make it the true one
+        out.message(f"Printed{f' after {attempts} attempts' if attempts > 1 else ''}")
+    _say(out.out, "INFO: Job sent")
     return 0
 
 

@@ -5,20 +5,23 @@ When a backend asks for a retry (the printer is off, busy, unreachable),
 variables under ``<spool>/retry/`` and fails the job.  Once the queue runs
 again, and every RETRY_INTERVAL while documents wait, the manager submits
 each one to its queue as a new Print-Job with the same attributes; only an
-accepted job deletes the kept copy.
+accepted job deletes the kept copy.  The document is streamed from its file
+(chunked), never read into memory whole: kept documents may be large.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from printerapp.errors import IppError
 from printerapp.ipp import request as ipp
-from printerapp.ipp.client import print_job
 from printerapp.ipp.keywords import ORIENTATION, PRINT_QUALITY
 
 __all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "resubmit"]
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 #: seconds between attempts while documents wait (CUPS's JobRetryInterval is 30 s)
 RETRY_INTERVAL = 60.0
 SEND_TIMEOUT = 120.0
+#: bytes read from a kept document at a time
+CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,19 +119,35 @@ def _kept_job(sidecar: Path) -> KeptJob:
     )
 
 
+async def _stream(header: bytes, document: Path) -> AsyncIterator[bytes]:
+    yield header
+    with document.open("rb") as src:
+        while chunk := await asyncio.to_thread(src.read, CHUNK):
+            yield chunk
+
+
+async def _print_job(job: KeptJob, port: int, host: str) -> int:
+    """Send *job* with Print-Job, its document streamed; return the IPP status code."""
+    uri = f"ipp://localhost:{port}/ipp/print"
+    header = ipp.print_job_header(uri, job.user, job.job_name, job.content_type, job.attributes)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SEND_TIMEOUT)) as session,
+            session.post(
+                f"http://{host}:{port}/ipp/print",
+                data=_stream(header, job.document),
+                headers={"Content-Type": "application/ipp"},
+            ) as resp,
+        ):
+            return ipp.response_status(await resp.read())
+    except (ValueError, aiohttp.ClientError, TimeoutError) as exc:
+        raise IppError(f"port {port}: {exc or type(exc).__name__}") from exc
+
+
 async def resubmit(job: KeptJob, port: int, host: str = "127.0.0.1") -> bool:
     """Submit *job* to the queue on *port*; on acceptance delete the kept copy."""
     try:
-        status = await print_job(
-            port,
-            job.document.read_bytes(),
-            user=job.user,
-            job_name=job.job_name,
-            document_format=job.content_type,
-            attributes=job.attributes,
-            timeout_s=SEND_TIMEOUT,
-            host=host,
-        )
+        status = await _print_job(job, port, host)
     except (OSError, IppError) as exc:
         log.warning("%s: resubmission failed: %s", job.document.name, exc)
         return False

@@ -25,6 +25,8 @@ class PrinterOverride:
     name: str = ""
     location: str = ""
     disabled: bool = False
+    #: this printer's error policy ("": the server's)
+    error_policy: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,15 @@ class ManagerSettings:
     #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
     job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
     job_time_limit: float = DEFAULT_TIME_LIMIT_S
+    #: what a job does when its printer fails (printerapp.ippprint.policy)
+    error_policy: str = "retry-job"
     #: seconds between the tries of a crash-looping queue (0: never); None: the queue default
     restart_interval: float | None = None
+
+    def error_policy_for(self, device_uri: str) -> str:
+        """Return the error policy of the printer at *device_uri*: its own, else the server's."""
+        override = self.overrides.get(device_uri)
+        return (override.error_policy if override else "") or self.error_policy
 
     @property
     def serves_lan(self) -> bool:

@@ -15,11 +15,13 @@ Example::
     job_time_limit = 7200               # seconds per job in all (0: no limit)
     restart_interval = 300              # seconds between tries of a crash-looping queue
                                         # (0: it stays stopped until restarted by hand)
+    error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
     location = "2nd floor"
     disabled = false
+    error_policy = "stop-printer"       # this printer's own
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
+from printerapp.ippprint.policy import ErrorPolicy
 from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
@@ -58,6 +61,7 @@ _SERVER_KEYS = {
     "job_cpu_limit",
     "job_time_limit",
     "restart_interval",
+    "error_policy",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -94,11 +98,23 @@ def _ports(section: Section) -> PortRange:
 def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     out = {}
     for uri, table in config.section("printers").tables().items():
-        table.reject_unknown({"name", "location", "disabled"})
+        table.reject_unknown({"name", "location", "disabled", "error_policy"})
         out[uri] = PrinterOverride(
-            table.string("name"), table.string("location"), table.flag("disabled")
+            table.string("name"),
+            table.string("location"),
+            table.flag("disabled"),
+            _policy(table, ""),
         )
     return out
+
+
+def _policy(section: Section, default: str) -> str:
+    text = section.string("error_policy", default)
+    if text and text not in {p.value for p in ErrorPolicy}:
+        choices = ", ".join(p.value for p in ErrorPolicy)
+        where = f"{section.name}.error_policy" if section.name else "error_policy"
+        raise ConfigError(f"{section.source}: {where}: {text!r} is not one of {choices}")
+    return text
 
 
 def _formats(section: Section, env: Mapping[str, str]) -> tuple[str, ...]:
@@ -133,5 +149,6 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         job_cpu_limit=server.number("job_cpu_limit", DEFAULT_CPU_LIMIT_S, minimum=0),
         job_time_limit=server.number("job_time_limit", DEFAULT_TIME_LIMIT_S, minimum=0),
         restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
+        error_policy=_policy(server, ErrorPolicy.RETRY_JOB.value),
     )
     return ServerSettings(manager, host, port, level)

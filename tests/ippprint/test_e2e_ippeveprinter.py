@@ -303,10 +303,14 @@ def test_backend_retry_keeps_the_document(
         "DEVICE_URI": "offline://printer",
         "CUPS_SERVERBIN": str(sb),
         "PRINTERAPP_RETRY_DIR": str(retry),
+        # CUPS_BACKEND_RETRY is retried within the job: 2 retries, 0.5 s apart
+        "PRINTERAPP_JOB_RETRY_INTERVAL": "0.5",
+        "PRINTERAPP_JOB_RETRY_LIMIT": "2",
     }
     printer = start_printer(get_ppd("lj2100-pxlmono").resolve(), env)
-    state, _ = printer.wait_job(printer.submit(TESTPAGE, "application/pdf"))
+    state, message = printer.wait_job(printer.submit(TESTPAGE, "application/pdf"))
     assert state == "aborted"
+    assert "aborted after 3 attempts" in message
     spooled = list(printer.spool.glob("1-*.pdf"))
     assert len(spooled) == 1
     kept = retry / spooled[0].name

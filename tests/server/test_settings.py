@@ -58,6 +58,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ("[server]\njob_time_limit = nan\n", r"server\.job_time_limit: nan is not a finite"),
         ("[server]\nrestart_interval = -5\n", r"server\.restart_interval: -5 is below the mini"),
         ('[server]\nrestart_interval = "5m"\n', r"server\.restart_interval: expected a number"),
+        ('[server]\nerror_policy = "retry"\n', r"server\.error_policy: 'retry' is not one of"),
+        ('[printers."x"]\nerror_policy = "x"\n', r"printers\.x\.error_policy: 'x' is not"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -85,3 +87,11 @@ def test_restart_interval(tmp_path: Path) -> None:
     assert _settings(tmp_path, "").manager.restart_interval == 300.0
     settings = _settings(tmp_path, "[server]\nrestart_interval = 0\n")
     assert settings.manager.restart_interval == 0.0  # a crash loop then stays stopped
+
+
+def test_error_policy_for_the_server_and_per_printer(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "").manager.error_policy == "retry-job"
+    text = '[server]\nerror_policy = "abort-job"\n[printers."u"]\nerror_policy = "stop-printer"\n'
+    settings = _settings(tmp_path, text)
+    assert settings.manager.error_policy == "abort-job"
+    assert settings.manager.overrides["u"].error_policy == "stop-printer"

@@ -1,0 +1,61 @@
+"""Pure parts of the fault handling: the policy verdicts, status translation, /proc/net/tcp."""
+
+from __future__ import annotations
+
+import io
+
+from printerapp.ippprint.delivery import parse_proc_net_tcp, undelivered
+from printerapp.ippprint.policy import Action, ErrorPolicy, RetrySettings, decide
+from printerapp.ippprint.status import StatusForwarder
+
+
+def test_retry_job_retries_up_to_the_limit_then_keeps() -> None:
+    s = RetrySettings(ErrorPolicy.RETRY_JOB, 30.0, 5)
+    first = decide(s, 1, 0)
+    assert (first.action, first.delay_s, first.reason) == (Action.RETRY, 30.0, "1/5")
+    assert decide(s, 1, 5).action is Action.KEEP
+    assert decide(RetrySettings(ErrorPolicy.ABORT_JOB), 1, 0).action is Action.ABORT
+    assert decide(RetrySettings(ErrorPolicy.ABORT_JOB), 6, 0).action is Action.RETRY
+    assert decide(RetrySettings(ErrorPolicy.STOP_PRINTER), 1, 99).action is Action.RETRY
+    assert decide(s, 3, 0).action is Action.KEEP  # hold
+
+
+def test_settings_from_env_keep_defaults_on_bad_values() -> None:
+    env = {"PRINTERAPP_ERROR_POLICY": "bogus", "PRINTERAPP_JOB_RETRY_INTERVAL": "nan"}
+    assert RetrySettings.from_env(env) == RetrySettings()
+
+
+def test_status_translation_for_ippeveprinter() -> None:
+    out = io.BytesIO()
+    fwd = StatusForwarder(out)
+    fwd.write(b"STATE: +connecting-to-device\nPAGE: 1 2\nPAGE: 2 1\n")
+    fwd.write(b"WARNING: The printer is not responding.\nINFO: Connected to printer.\n")
+    fwd.write(b"STATE: +toner-low-warning\n")
+    fwd.end()
+    lines = out.getvalue().decode().splitlines()
+    assert lines[0] == "STATE: +other"
+    assert "connecting-to-device" in lines[1]  # printer-alert-description
+    assert "ATTR: job-impressions-completed=3" in lines
+    assert "ERROR: The printer is not responding." in lines
+    assert "STATE: +toner-low" in lines
+    # "Connected to printer." cleared what the chain said about the connection
+    connected = lines.index("INFO: Connected to printer.")
+    assert lines[connected - 2 : connected] == [
+        "STATE: -other",
+        "ATTR: printer-alert-description='none'",
+    ]
+    assert lines[-1] == "STATE: +toner-low"
+
+
+TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid
+   0: 0100007F:A000 0100007F:2382 04 0000F000:00000000 01:00000014 00000000     0
+   1: 0100007F:A001 0100007F:2382 06 00000000:00000000 03:00001770 00000000     0
+"""
+
+
+def test_proc_net_tcp_unacknowledged_bytes() -> None:
+    conns = parse_proc_net_tcp(TCP)
+    assert conns[0].local == ("127.0.0.1", 0xA000)
+    assert conns[0].remote == ("127.0.0.1", 9090)
+    assert undelivered(conns, {("127.0.0.1", 9090)}, set()) == 0xF000
+    assert undelivered(conns, {("127.0.0.1", 9090)}, {(conns[0].local, conns[0].remote)}) == 0
