@@ -1,9 +1,12 @@
 """The SNMP edge: walk subtrees of one agent with pysnmp; the only module importing it.
 
 SNMPv1 walks with GETNEXT (what CUPS's backends use, and what every printer
-answers); SNMPv2c with GETBULK, which needs far fewer round trips.  pysnmp's
-walk generators repeat a request forever while the agent stays silent, so
-every walk here stops at its first error and is bounded in calls.
+answers); SNMPv2c with GETBULK, which needs far fewer round trips.  The walk
+loop is ours, not pysnmp's walk generators: those resolve the start OID
+through pysnmp's MIB machinery (building a MIB compiler, about a second per
+poll, writing under ``~/.pysnmp``) and repeat a request forever while the
+agent stays silent.  Here a walk stops at its first error, at the end of its
+subtree, at an OID that does not increase, and after :data:`MAX_CALLS`.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ log = logging.getLogger(__name__)
 _INTEGER = (0, 0, 2)  # INTEGER / Integer32
 _UNSIGNED = (64, 0, 2)  # Gauge32 / Unsigned32
 _OCTETS = (0, 0, 4)
+_CONTEXT_CLASS = 128  # the tag class of SNMPv2's exception values (endOfMibView...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,26 +77,54 @@ def _oid(name: Any) -> Oid:
     return tuple(int(part) for part in name)
 
 
+def _ended(root: Oid, last: Oid, oid: Oid, raw: Any) -> bool:
+    """Return whether the walk of *root* is over at *oid*; raise on an agent going backwards."""
+    tags = getattr(raw, "tagSet", None)
+    if oid[: len(root)] != root or (tags and tags[0][0] == _CONTEXT_CLASS):
+        return True  # left the subtree, or endOfMibView / noSuchObject
+    if oid <= last:
+        raise SuppliesError(f"SNMP agent answered {oid} after {last}: not increasing")
+    return False
+
+
+async def _request(dispatcher: Any, target: SnmpTarget, transport: Any, last: Oid) -> list[Any]:
+    """Send one GETNEXT (v1) or GETBULK (v2c) after *last*; return its varbinds."""
+    from pyasn1.type.univ import Null
+    from pysnmp.hlapi.v1arch import asyncio as hl
+    from pysnmp.proto.rfc1902 import ObjectName
+
+    # a plain (name, value) pair, not an ObjectType: pysnmp then loads no MIB (and no MIB compiler)
+    start = (ObjectName(last), Null(""))
+    # Printers' agents offer v1/v2c with a read-only community; the Printer MIB is not secret
+    if target.version == "1":
+        auth = hl.CommunityData(target.community, mpModel=0)  # noqa: S508
+        answer = await hl.next_cmd(dispatcher, auth, transport, start, lookupMib=False)
+    else:
+        auth = hl.CommunityData(target.community, mpModel=1)  # noqa: S508
+        answer = await hl.bulk_cmd(
+            dispatcher, auth, transport, 0, BULK_REPETITIONS, start, lookupMib=False
+        )
+    indication, status, _index, varbinds = answer
+    if indication:
+        raise SuppliesError(f"SNMP {target.host}:{target.port}: {indication}")
+    return [] if status else list(varbinds)  # noSuchName past the end (v1), or a refusal
+
+
 async def _walk_one(
     dispatcher: Any, target: SnmpTarget, transport: Any, root: Oid
 ) -> list[Varbind]:
-    from pysnmp.hlapi.v1arch import asyncio as hl
-
-    auth = hl.CommunityData(target.community, mpModel=0 if target.version == "1" else 1)
-    start = hl.ObjectType(hl.ObjectIdentity(".".join(map(str, root))))
-    options = {"lexicographicMode": False, "lookupMib": False, "maxCalls": MAX_CALLS}
-    if target.version == "1":
-        walk = hl.walk_cmd(dispatcher, auth, transport, start, **options)
-    else:
-        walk = hl.bulk_walk_cmd(dispatcher, auth, transport, 0, BULK_REPETITIONS, start, **options)
     found: list[Varbind] = []
-    async for indication, status, _index, varbinds in walk:
-        if indication:
-            await walk.aclose()
-            raise SuppliesError(f"SNMP {target.host}:{target.port}: {indication}")
-        if status:  # noSuchName past the end (SNMPv1), or the agent refuses the table
-            break
-        found.extend((_oid(name), _value(value)) for name, value in varbinds)
+    last = root
+    for _ in range(MAX_CALLS):
+        varbinds = await _request(dispatcher, target, transport, last)
+        if not varbinds:
+            return found
+        for name, raw in varbinds:
+            oid = _oid(name)
+            if _ended(root, last, oid, raw):
+                return found
+            found.append((oid, _value(raw)))
+            last = oid
     return found
 
 

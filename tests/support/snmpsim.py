@@ -10,6 +10,7 @@ inside the test's private network namespace.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -25,6 +26,24 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "supplies" / "data"
 RESPONDER = Path(sys.executable).parent / "snmpsim-command-responder"
 START_TIMEOUT_S = 30.0
 READY_LINE = "Listening at UDP/IPv4 endpoint"
+
+
+async def _get_sys_descr(port: int, community: str) -> bytes | None:
+    from pyasn1.type.univ import Null
+    from pysnmp.hlapi.v1arch import asyncio as hl
+    from pysnmp.proto.rfc1902 import ObjectName
+
+    dispatcher = hl.SnmpDispatcher()
+    try:
+        target = await hl.UdpTransportTarget.create(("127.0.0.1", port), timeout=0.5, retries=0)
+        name = (ObjectName("1.3.6.1.2.1.1.1.0"), Null(""))
+        answer = await hl.get_cmd(
+            dispatcher, hl.CommunityData(community), target, name, lookupMib=False
+        )
+    finally:
+        dispatcher.transport_dispatcher.close_dispatcher()
+    indication, status, _index, varbinds = answer
+    return None if indication or status else bytes(varbinds[0][1])
 
 
 def free_udp_port() -> int:
@@ -63,10 +82,19 @@ class SnmpSim:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline and self.proc.poll() is None:
             if self.log.exists() and READY_LINE in self.log.read_text(errors="replace"):
-                return True
+                break
             time.sleep(0.05)
+        # snmpsim logs that line before it answers: ask until it does
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            if self.answers():
+                return True
         self.stop()
         return False
+
+    def answers(self) -> bool:
+        """Return whether the agent answers a request for sysDescr (within 0.5 s)."""
+        community = next(self.data.glob("*.snmprec")).stem
+        return asyncio.run(_get_sys_descr(self.port, community)) is not None
 
     def start(self) -> None:
         """Start the agent on a free port; raise when it does not come up."""
