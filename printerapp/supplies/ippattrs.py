@@ -6,8 +6,8 @@ keeps on the printer only ``marker-*``, ``printer-alert``,
 ``printer-alert-description``, ``printer-supply`` and
 ``printer-supply-description`` (plus ``job-impressions`` and
 ``job-impressions-completed`` on the job).  Each value list is encoded with
-``cupsEncodeOption``: commas separate values, quotes protect commas and
-spaces.  The ``marker-*`` lines follow CUPS's own SNMP code
+``cupsEncodeOption``: commas separate values (see :func:`encode_values`).
+The ``marker-*`` lines follow CUPS's own SNMP code
 (``backend/snmp-supplies.c``): levels in percent, -1 when unknown, waste
 boxes counted as the room left; ``printer-supply`` follows PWG 5100.13
 (``index=1;class=...;type=...;unit=...;maxcapacity=...;level=...;colorantname=...;``).
@@ -26,11 +26,11 @@ __all__ = [
     "ATTRIBUTES",
     "LOW_PERCENT",
     "attr_lines",
+    "encode_values",
     "marker_level",
     "marker_type",
     "printer_alert",
     "printer_supply",
-    "quote_value",
 ]
 
 #: the printer attributes ippeveprinter 2.4 accepts by ATTR: (besides marker-*)
@@ -44,21 +44,30 @@ ATTRIBUTES = (
 LOW_PERCENT = 5
 _CLASSES = frozenset(mib.SUPPLY_CLASSES.values())
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-#: characters cupsParseOptions and cupsEncodeOption treat specially inside a value
-_SPECIAL = re.compile(r"[\\\"',\s]")
-_SPECIAL_IN_QUOTES = re.compile(r"[\\\"']")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: characters cupsEncodeOption treats specially inside one value of a list
+_SPLIT_SPECIAL = re.compile(r"[\\,'\"]")
+#: characters cupsParseOptions treats specially inside a value
+_SPECIAL = re.compile(r"[\\\"'\s]")
 
 
-def quote_value(text: str) -> str:
-    """Return *text* as one value of an ATTR: option, quoted as CUPS's backends do.
+def encode_values(values: list[str]) -> str:
+    """Return *values* as the value part of one ATTR: option, each value kept whole.
 
-    The line is unquoted twice: by cupsParseOptions (the single quotes) and by
-    cupsEncodeOption (the double quotes, which keep commas inside one value).
+    ippeveprinter unquotes a line twice: cupsParseOptions takes the single
+    quotes and one level of backslashes, then cupsEncodeOption splits the
+    list at commas that are neither escaped nor inside quotes (which it keeps
+    in the value).  So a backslash goes before each comma, quote and
+    backslash of a value, and the list goes in single quotes.  (CUPS's
+    backends quote names as ``'"name"'`` for cupsd; ippeveprinter would keep
+    those double quotes in the value.)
     """
-    if not _SPECIAL.search(text):
-        return text
-    escaped = _SPECIAL_IN_QUOTES.sub(lambda m: "\\\\\\" + m.group(0), text)
-    return f"'\"{escaped}\"'"
+    # a newline would end the line and start another message (STATE:...): never let one through
+    clean = (_CONTROL.sub(" ", v) for v in values)
+    listed = ",".join(_SPLIT_SPECIAL.sub(r"\\\g<0>", v) for v in clean)
+    if not _SPECIAL.search(listed):
+        return listed
+    return "'" + listed.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def marker_type(kind: str) -> str:
@@ -104,7 +113,7 @@ def printer_alert(alert: Alert) -> str:
 
 
 def _line(name: str, values: list[str]) -> str:
-    return f"ATTR: {name}={','.join(values)}"
+    return f"ATTR: {name}={encode_values(values)}"
 
 
 def _marker_lines(supplies: tuple[Supply, ...]) -> list[str]:
@@ -113,7 +122,7 @@ def _marker_lines(supplies: tuple[Supply, ...]) -> list[str]:
         _line("marker-high-levels", ["100" for _ in supplies]),
         _line("marker-levels", [str(marker_level(s)) for s in supplies]),
         _line("marker-low-levels", [str(LOW_PERCENT) for _ in supplies]),
-        _line("marker-names", [quote_value(s.description) for s in supplies]),
+        _line("marker-names", [s.description for s in supplies]),
         _line("marker-types", [marker_type(s.kind) for s in supplies]),
     ]
 
@@ -123,12 +132,12 @@ def attr_lines(report: SupplyReport) -> list[str]:
     lines: list[str] = []
     if report.supplies:
         lines += _marker_lines(report.supplies)
-        supplies = [quote_value(printer_supply(s)) for s in report.supplies]
+        supplies = [printer_supply(s) for s in report.supplies]
         lines.append(_line("printer-supply", supplies))
-        descriptions = [quote_value(s.description) for s in report.supplies]
+        descriptions = [s.description for s in report.supplies]
         lines.append(_line("printer-supply-description", descriptions))
     if report.alerts:
-        lines.append(_line("printer-alert", [quote_value(printer_alert(a)) for a in report.alerts]))
-        texts = [quote_value(a.description or a.code) for a in report.alerts]
+        lines.append(_line("printer-alert", [printer_alert(a) for a in report.alerts]))
+        texts = [a.description or a.code for a in report.alerts]
         lines.append(_line("printer-alert-description", texts))
     return lines
