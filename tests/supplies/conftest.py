@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from printerapp.supplies.parse import Value, Varbind
+from tests.support.ippevequeue import Queue
 from tests.support.snmpsim import DATA_DIR, SnmpSim
 
 
@@ -36,9 +38,17 @@ def snmpsim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnmpSim]:
 
 
 @pytest.fixture
-def recorded() -> object:
-    """Return :func:`read_snmprec`."""
-    return read_snmprec
+def queue(avahi: None, tmp_path: Path) -> Iterator[Callable[..., Queue]]:
+    """Start ippeveprinter queues with a given job command; stop them after the test."""
+    started: list[Queue] = []
+
+    def start(command: Path, env: dict[str, str] | None = None) -> Queue:
+        started.append(Queue(tmp_path / f"q{len(started)}", command, env))
+        return started[-1]
+
+    yield start
+    for q in started:
+        q.stop()
 
 
 __all__ = ["read_snmprec"]
