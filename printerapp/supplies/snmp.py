@@ -34,8 +34,9 @@ REQUEST_TIMEOUT_S = 1.0
 REQUEST_RETRIES = 1
 #: rows one GETBULK asks for
 BULK_REPETITIONS = 25
-#: requests one subtree walk may send: an agent that never ends its table is cut off
-MAX_CALLS = 200
+#: requests one subtree walk may send (a v1 walk of 32 supplies takes 257);
+#: an agent that never ends its table is cut off there
+MAX_CALLS = 512
 
 log = logging.getLogger(__name__)
 

@@ -145,3 +145,12 @@ def test_bad_target_is_refused() -> None:
         SnmpTarget("127.0.0.1", version="3")
     with pytest.raises(SuppliesError, match="port"):
         SnmpTarget("127.0.0.1", port=0)
+
+
+def test_walk_is_bounded_in_requests(snmpsim: SnmpSim, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an agent whose table never ends is cut off after MAX_CALLS requests per table
+    monkeypatch.setattr(snmp, "MAX_CALLS", 3)
+    target = SnmpTarget("127.0.0.1", snmpsim.port, community="sharp-mx-3570n", version="1")
+    report = poll(target)
+    assert report.supplies == ()  # 3 GETNEXTs reach only the type column: no descriptions
+    assert report.status.errors == ("lowToner",)
