@@ -12,6 +12,10 @@ The ``marker-*`` lines follow CUPS's own SNMP code
 boxes counted as the room left; ``printer-supply`` follows PWG 5100.13
 (``index=1;class=...;type=...;unit=...;maxcapacity=...;level=...;colorantname=...;``).
 
+The printer's condition goes as ``STATE:`` lines (``-reason,...`` removes,
+``+reason,...`` adds): hrPrinterDetectedErrorState's bits and supplies at
+or below 5 % (1 %: empty), limited to the reasons ippeveprinter 2.4 knows.
+
 An unknown report gives no lines: ippeveprinter keeps what it had.
 """
 
@@ -31,6 +35,8 @@ __all__ = [
     "marker_type",
     "printer_alert",
     "printer_supply",
+    "state_lines",
+    "state_reasons",
 ]
 
 #: the printer attributes ippeveprinter 2.4 accepts by ATTR: (besides marker-*)
@@ -42,6 +48,39 @@ ATTRIBUTES = (
 )
 #: a supply at or below this percentage is "low" (marker-low-levels, as CUPS's 5 %)
 LOW_PERCENT = 5
+#: ... and at or below this one "empty" (CUPS: 1 %)
+EMPTY_PERCENT = 1
+#: the printer-state-reasons these lines own; ippeveprinter 2.4 knows no others of the kind
+MANAGED_REASONS = (
+    "cover-open",
+    "input-tray-missing",
+    "marker-supply-empty",
+    "marker-supply-low",
+    "media-empty",
+    "media-jam",
+    "media-low",
+    "toner-empty",
+    "toner-low",
+)
+_ERROR_REASONS = {
+    "lowPaper": "media-low",
+    "noPaper": "media-empty",
+    "inputTrayEmpty": "media-empty",
+    "lowToner": "toner-low",
+    "noToner": "toner-empty",
+    "doorOpen": "cover-open",
+    "jammed": "media-jam",
+    "inputTrayMissing": "input-tray-missing",
+}
+#: (low, empty) reasons of the consumables that carry colorant
+_SUPPLY_REASONS = {
+    "toner": ("toner-low", "toner-empty"),
+    "tonerCartridge": ("toner-low", "toner-empty"),
+    **{
+        kind: ("marker-supply-low", "marker-supply-empty")
+        for kind in ("ink", "inkCartridge", "inkRibbon", "solidWax", "ribbonWax")
+    },
+}
 _CLASSES = frozenset(mib.SUPPLY_CLASSES.values())
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -125,6 +164,34 @@ def _marker_lines(supplies: tuple[Supply, ...]) -> list[str]:
         _line("marker-names", [s.description for s in supplies]),
         _line("marker-types", [marker_type(s.kind) for s in supplies]),
     ]
+
+
+def state_reasons(report: SupplyReport) -> list[str]:
+    """Return the printer-state-reasons the report shows, among those ippeveprinter knows."""
+    found = {_ERROR_REASONS[e] for e in report.status.errors if e in _ERROR_REASONS}
+    for supply in report.supplies:
+        reasons = _SUPPLY_REASONS.get(supply.kind)
+        if reasons is None or supply.level is None or supply.is_receptacle:
+            continue  # waste boxes: "no two vendors report them the same" (CUPS)
+        if supply.level <= EMPTY_PERCENT:
+            found.add(reasons[1])
+        elif supply.level <= LOW_PERCENT:
+            found.add(reasons[0])
+    return sorted(found)
+
+
+def state_lines(report: SupplyReport) -> list[str]:
+    """Return the STATE: lines that set the supply and error reasons (none when unknown).
+
+    Reasons others set (``paused``, ``media-needed``...) are left alone.
+    """
+    if not report.known:
+        return []
+    lines = ["STATE: -" + ",".join(MANAGED_REASONS)]
+    reasons = state_reasons(report)
+    if reasons:
+        lines.append("STATE: +" + ",".join(reasons))
+    return lines
 
 
 def attr_lines(report: SupplyReport) -> list[str]:

@@ -1,6 +1,6 @@
-"""After a job: poll the printer it went to and tell ippeveprinter, as ``ATTR:`` lines.
+"""After a job: poll the printer it went to and tell ippeveprinter (``ATTR:``, ``STATE:``).
 
-The job runner calls :func:`job_attr_lines` while the printer is still
+The job runner calls :func:`job_status_lines` while the printer is still
 powered (the job just printed on it), so the poll never wakes a printer.
 Only network printers are polled (their device URI names the host); a USB
 printer's backend reports its own ``ATTR:`` lines during the job.  The poll
@@ -21,11 +21,11 @@ import logging
 from collections.abc import Mapping
 
 from printerapp.errors import SuppliesError
-from printerapp.supplies.ippattrs import attr_lines
+from printerapp.supplies.ippattrs import attr_lines, state_lines
 from printerapp.supplies.poller import poll, target_for_uri
 from printerapp.supplies.snmp import SnmpTarget
 
-__all__ = ["JOB_POLL_LIMIT_S", "job_attr_lines", "job_target"]
+__all__ = ["JOB_POLL_LIMIT_S", "job_status_lines", "job_target"]
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,10 @@ def job_target(env: Mapping[str, str]) -> SnmpTarget | None:
         return None
 
 
-def job_attr_lines(env: Mapping[str, str]) -> list[str]:
-    """Return the ATTR: lines for the job's printer (none when unknown or not polled)."""
+def job_status_lines(env: Mapping[str, str]) -> list[str]:
+    """Return the ATTR: and STATE: lines for the job's printer (none when unknown or not polled)."""
     target = job_target(env)
     if target is None:
         return []
-    return attr_lines(poll(target, limit_s=JOB_POLL_LIMIT_S))
+    report = poll(target, limit_s=JOB_POLL_LIMIT_S)
+    return attr_lines(report) + state_lines(report)

@@ -11,9 +11,11 @@ from printerapp.supplies.ippattrs import (
     marker_type,
     printer_alert,
     printer_supply,
+    state_lines,
+    state_reasons,
 )
 from printerapp.supplies.parse import parse_report
-from printerapp.supplies.records import Alert, Supply, SupplyReport
+from printerapp.supplies.records import Alert, PrinterStatus, Supply, SupplyReport
 from tests.supplies.conftest import read_snmprec
 
 
@@ -92,3 +94,31 @@ def test_no_value_can_start_another_message() -> None:
     for line in attr_lines(SupplyReport((evil,))):
         assert "\n" not in line
         assert "\r" not in line
+
+
+def test_state_reasons_from_error_bits_and_levels() -> None:
+    report = SupplyReport(
+        (
+            Supply(1, "Black", kind="toner", level=1),
+            Supply(2, "Cyan ink", kind="inkCartridge", level=4),
+            Supply(3, "Magenta ink", kind="ink", level=50),
+            Supply(4, "Waste", kind="wasteToner", level=0),
+            Supply(5, "Drum", kind="opc", level=0),
+        ),
+        PrinterStatus("idle", ("doorOpen", "noPaper", "overduePreventMaint")),
+    )
+    assert state_reasons(report) == [
+        "cover-open",
+        "marker-supply-low",
+        "media-empty",
+        "toner-empty",
+    ]
+    assert state_lines(report) == [
+        "STATE: -cover-open,input-tray-missing,marker-supply-empty,marker-supply-low,"
+        "media-empty,media-jam,media-low,toner-empty,toner-low",
+        "STATE: +cover-open,marker-supply-low,media-empty,toner-empty",
+    ]
+
+
+def test_unknown_report_keeps_the_reasons() -> None:
+    assert state_lines(SupplyReport()) == []

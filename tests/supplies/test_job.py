@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from printerapp.supplies import poller, snmp
-from printerapp.supplies.job import job_attr_lines, job_target
+from printerapp.supplies.job import job_status_lines, job_target
 from tests.support.ippevequeue import Queue, attributes, listed
 from tests.support.sink import TcpSink
 from tests.support.snmpsim import SnmpSim
@@ -56,7 +56,7 @@ def test_silent_printer_gives_no_lines(monkeypatch: pytest.MonkeyPatch, silent_a
     monkeypatch.setattr(snmp, "REQUEST_TIMEOUT_S", 0.2)
     monkeypatch.setattr(poller, "POLL_TIMEOUT_S", 0.5)
     env = {"DEVICE_URI": "socket://127.0.0.1:9100", "PRINTERAPP_SNMP_PORT": str(silent_agent)}
-    assert job_attr_lines(env) == []
+    assert job_status_lines(env) == []
 
 
 def test_job_lines_from_snmpsim(snmpsim: SnmpSim) -> None:
@@ -65,9 +65,10 @@ def test_job_lines_from_snmpsim(snmpsim: SnmpSim) -> None:
         "PRINTERAPP_SNMP_PORT": str(snmpsim.port),
         "PRINTERAPP_SNMP_COMMUNITY": "brother-mfc-l2710dw",
     }
-    lines = job_attr_lines(env)
+    lines = job_status_lines(env)
     assert "ATTR: marker-levels=-1,96" in lines
     assert "ATTR: marker-types=toner,opc" in lines
+    assert lines[-1].startswith("STATE: -cover-open,")  # nothing wrong: every reason cleared
 
 
 @pytest.mark.e2e
@@ -89,3 +90,5 @@ def test_printed_job_updates_the_queues_supplies(
     assert len(listed(attrs["printer-supply"])) == 14
     assert listed(attrs["marker-names"])[:2] == ["Cyan Toner", "Magenta Toner"]
     assert listed(attrs["marker-levels"])[:4] == [55, 19, 40, 34]
+    # the Sharp's lowToner bit; ippeveprinter adds the severity suffix itself
+    assert listed(attrs["printer-state-reasons"]) == ["toner-low-report"]
