@@ -33,6 +33,7 @@ __all__ = [
     "PowerWatchError",
     "PrinterAppError",
     "PrinterProcessError",
+    "SuppliesError",
     "UnknownPrinterError",
     "UnknownTypeError",
 ]
@@ -64,6 +65,10 @@ class DetectionError(PrinterAppError):
 
 class MalformedLineError(DetectionError):
     """A backend printed a discovery line that cannot be parsed."""
+
+
+class SuppliesError(PrinterAppError):
+    """A printer's supplies and status could not be read (SNMP); pollers report "unknown"."""
 
 
 class DriverError(PrinterAppError):

@@ -13,6 +13,11 @@ from printerapp.cups import CupsDirs
 from tests.support.avahi import loopback_avahi
 from tests.support.ppds import extract_ppd
 
+# Every job to a network printer polls its SNMP agent afterwards (printerapp.supplies.job);
+# the sinks tests print to on 127.0.0.1 have none, and each job would wait 2 s for nothing.
+# Tests of that poll switch it back on in the queue's environment.
+os.environ.setdefault("PRINTERAPP_SNMP", "off")
+
 
 @pytest.fixture(scope="session")
 def cups_dirs() -> CupsDirs:

@@ -24,8 +24,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     # base modules: the configuration file, IEEE-1284 IDs, CUPS's own conventions
     ("config", "cups", "deviceid", "picklecache"),
-    # libraries: IPP client, PPDs and the driver database, device detection, announcements
-    ("ipp", "ppd", "detection", "dnssd"),
+    # libraries: IPP client, PPDs and the driver database, device detection, announcements,
+    # supplies and status over SNMP
+    ("ipp", "ppd", "detection", "dnssd", "supplies"),
     # the CUPS MIME database and filter chains (reads the PPD's cupsFilter lines)
     ("mime",),
     # smart plugs and the power policy around jobs

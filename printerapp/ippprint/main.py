@@ -145,6 +145,11 @@ def _print(document: Path, env: Mapping[str, str], status: StatusForwarder, stdo
             stdout_fd=stdout_fd,
             cancelled=cancel_check(env),
         )
+        if job.device_uri:  # a network printer's supplies, read while it is still on
+            from printerapp.supplies.job import job_status_lines
+
+            for line in job_status_lines(env):
+                _say(status, line)
 
 
 def run_document(
