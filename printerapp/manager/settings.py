@@ -27,6 +27,8 @@ class PrinterOverride:
     disabled: bool = False
     #: this printer's error policy ("": the server's)
     error_policy: str = ""
+    #: the driver to use, by its name in the driver database ("": the best match)
+    ppd: str = ""
 
 
 @dataclass(frozen=True, slots=True)

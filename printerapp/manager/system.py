@@ -115,6 +115,7 @@ class Manager(QueueRunner):
         if name:
             override = replace(override, name=name)
         try:
+            ppd_name = ppd_name or override.ppd  # a driver pinned in the config
             if ppd_name:
                 pick = await asyncio.to_thread(self.drivers.lookup, ppd_name)
             else:

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiohttp import web
@@ -32,7 +32,7 @@ from printerapp.manager.drivers import Drivers
 from printerapp.manager.resubmit import RETRY_INTERVAL
 from printerapp.manager.system import Manager, ManagerSettings, PrinterInfo
 from printerapp.power.energy import EnergyLog
-from printerapp.server.demo import DemoPrinter
+from printerapp.server.demo import DemoPrinter, demo_overrides
 from printerapp.server.lan import LanForwarder
 from printerapp.server.power import LiveControllers, ServerPower
 from printerapp.server.settings import ServerSettings, server_settings
@@ -215,6 +215,9 @@ async def serve(
 
     config = load_config(config_path)
     settings = server_settings(config)
+    if demo:
+        manager = replace(settings.manager, overrides=demo_overrides(settings.manager.overrides))
+        settings = replace(settings, manager=manager)
     if not log_level_given:
         logging.getLogger().setLevel(settings.log_level)
     # an unusable state directory is the first thing to say, in one line

@@ -2,9 +2,11 @@
 
 A TCP listener on 127.0.0.1 plays an HP LaserJet 2100 that speaks raw
 port-9100 (``_pdl-datastream._tcp``), announced over mDNS on loopback only.
-Detection finds it like any legacy network printer, the driver database
-gives it the foomatic PCL XL driver, and a queue appears; every job the
-queue prints is saved under ``<state>/demo/`` as ``job-N.prn``.
+Detection finds it like any legacy network printer and a queue appears;
+every job the queue prints is saved under ``<state>/demo/`` as ``job-N.prn``.
+Its driver is pinned to Gutenprint's LaserJet 2100 PCL driver
+(:func:`demo_overrides`), so the demo prints the same on every machine,
+whichever other drivers are installed and rank higher.
 """
 
 from __future__ import annotations
@@ -14,28 +16,41 @@ import contextlib
 import itertools
 import logging
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 
 from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
-__all__ = ["DEMO_MODEL", "DemoPrinter"]
+from printerapp.detection.mdns_txt import ServiceFacts, dnssd_uri
+from printerapp.manager.settings import PrinterOverride
+
+__all__ = ["DEMO_MODEL", "DEMO_NAME", "DEMO_PPD", "DemoPrinter", "demo_overrides"]
 
 log = logging.getLogger(__name__)
 
 #: what a real LaserJet 2100 reports in its device ID (foomatic's IDs come from real devices)
 DEMO_MAKE, DEMO_MODEL = "Hewlett-Packard", "HP LaserJet 2100 Series"
 SERVICE_TYPE = "_pdl-datastream._tcp.local."
+DEMO_NAME = "HP LaserJet 2100 (demo)"
+#: the demo's driver (cups-driverd's first choice with Debian's default driver set)
+DEMO_PPD = "gutenprint.5.3://hp-lj_2100/expert"
 #: the most bytes one demo job may write (a real printer has no disk at all)
 MAX_JOB_BYTES = 64 << 20
+
+
+def demo_overrides(
+    overrides: Mapping[str, PrinterOverride], name: str = DEMO_NAME
+) -> dict[str, PrinterOverride]:
+    """Return *overrides* with the demo printer's driver pinned, unless they set it already."""
+    facts = ServiceFacts(SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", (), 0, ())
+    return {dnssd_uri(facts): PrinterOverride(ppd=DEMO_PPD), **overrides}
 
 
 class DemoPrinter:
     """A raw-socket printer on loopback, announced with python-zeroconf."""
 
-    def __init__(
-        self, out_dir: Path, name: str = "HP LaserJet 2100 (demo)", *, probe: bool = True
-    ) -> None:
+    def __init__(self, out_dir: Path, name: str = DEMO_NAME, *, probe: bool = True) -> None:
         self.out_dir = out_dir
         self.name = name
         #: probe the name before announcing (RFC 6762); benchmarks skip the ~0.75 s

@@ -22,6 +22,7 @@ Example::
     location = "2nd floor"
     disabled = false
     error_policy = "stop-printer"       # this printer's own
+    ppd = "gutenprint.5.3://hp-lj_4050/expert"  # this driver, not the best match
 """
 
 from __future__ import annotations
@@ -98,12 +99,13 @@ def _ports(section: Section) -> PortRange:
 def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     out = {}
     for uri, table in config.section("printers").tables().items():
-        table.reject_unknown({"name", "location", "disabled", "error_policy"})
+        table.reject_unknown({"name", "location", "disabled", "error_policy", "ppd"})
         out[uri] = PrinterOverride(
             table.string("name"),
             table.string("location"),
             table.flag("disabled"),
             _policy(table, ""),
+            table.string("ppd"),
         )
     return out
 

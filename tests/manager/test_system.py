@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from printerapp.manager.drivers import DatabaseDrivers, WorkerDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on, start_ticks
 from printerapp.manager.resubmit import kept_jobs
-from printerapp.manager.system import Manager, ManagerSettings
+from printerapp.manager.system import Manager, ManagerSettings, PrinterOverride
 from tests.support.sink import TcpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
@@ -70,6 +71,24 @@ def test_device_gets_a_queue_and_loses_it(
         assert manager.printers() == []
         assert not (settings.state_dir / "ppd" / f"{printer.key}.ppd").exists()
         assert start_ticks(printer.pid) is None or not pid_listens_on(printer.pid, printer.port)
+        await manager.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_a_driver_pinned_in_the_config_beats_the_best_match(
+    settings: ManagerSettings, drivers: DatabaseDrivers
+) -> None:
+    pinned = "drv:///sample.drv/generpcl.ppd"
+    overrides = {"socket://127.0.0.1:9101": PrinterOverride(ppd=pinned)}
+    settings = replace(settings, overrides=overrides)
+
+    async def scenario() -> None:
+        manager = Manager(settings, drivers)
+        await manager.start()
+        await manager.apply(_added(_device("socket://127.0.0.1:9101")))
+        [printer] = manager.printers()
+        assert (printer.state, printer.ppd_name) == ("running", pinned)
         await manager.shutdown()
 
     asyncio.run(scenario())

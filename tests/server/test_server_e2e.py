@@ -149,7 +149,7 @@ def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: 
         job = _ipptool(queue["uri"], "print-job.test", "-f", TESTPAGE)
         assert job.returncode == 0, job.stdout + job.stderr
         daemon.wait(lambda: printer.demo.jobs, 90, "the job at the printer")
-        # cups-driverd's first choice for this ID: Gutenprint's LaserJet 2100 driver, PCL raster
+        # the driver the configuration pins (as --demo does): Gutenprint's LaserJet 2100, PCL
         assert queue["ppd_name"] == "gutenprint.5.3://hp-lj_2100/expert"
         data = printer.demo.jobs[0].read_bytes()
         assert data.startswith(b"\x1bE")  # PCL printer reset

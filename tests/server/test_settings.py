@@ -32,7 +32,7 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         '[server]\nstate_dir = "st"\nports = "8100-8199"\ncontrol = "[::1]:7000"\n'
         'log_level = "debug"\n'
         '[printers."socket://10.0.0.5:9100"]\nname = "Office"\nlocation = "2F"\n'
-        '[printers."usb://HP/X"]\ndisabled = true\n',
+        '[printers."usb://HP/X"]\ndisabled = true\nppd = "drv:///sample.drv/generic.ppd"\n',
     )
     assert settings.manager.state_dir == tmp_path / "st"
     assert settings.manager.ports.first == 8100
@@ -41,6 +41,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
     office = settings.manager.overrides["socket://10.0.0.5:9100"]
     assert (office.name, office.location, office.disabled) == ("Office", "2F", False)
     assert settings.manager.overrides["usb://HP/X"].disabled
+    assert settings.manager.overrides["usb://HP/X"].ppd == "drv:///sample.drv/generic.ppd"
+    assert office.ppd == ""  # the best match
 
 
 @pytest.mark.parametrize(
