@@ -10,8 +10,11 @@ It prints:
 * media-col acceptance over a repeatable sample of PPDs from the driver
   database: the driver's PPD as a plain ippeveprinter serves it, next to the
   queue's normalised copy (every PageSize, size alone and with margins);
-* the PWG self-certification suites (ipp-everywhere, ipp-1.1, ipp-2.0) run
-  with ipptool against a plain ippeveprinter and against our queue's PPD;
+* the PWG self-certification suite ``ipp-everywhere.test`` (it includes
+  ipp-2.0 and ipp-1.1), with sample documents and PWG raster made by
+  ghostscript, against the demo queue of a real ``printerapp server`` and
+  against a plain ippeveprinter on the same driver PPD whose job command
+  takes 2 s, each failure marked as both, plain only or ours only;
 * the time from ``printerapp server --demo`` start on "printhost" to the
   queue being found by ippfind on "laptop", another namespace on a veth LAN.
 """
@@ -39,10 +42,10 @@ from printerapp.ppd.settings import drivers_config
 from tests.support.avahi import loopback_avahi
 from tests.support.lan import two_hosts
 from tests.support.mediacheck import IPPEVEPRINTER, check_media
+from tests.support.pwgsuites import SuiteResult, prepare_samples, run_suite
+from tests.support.server import Daemon, Printer, free_port, kill_queues
 
-SUITES = ("ipp-everywhere.test", "ipp-1.1.test", "ipp-2.0.test")
 DEMO_PPD = "gutenprint.5.3://hp-lj_2100/expert"
-DOCUMENT = Path("/usr/share/cups/data/default-testpage.pdf")
 
 
 def _media(names: list[str], index_records: dict[str, object], work: Path) -> None:
@@ -65,49 +68,55 @@ def _media(names: list[str], index_records: dict[str, object], work: Path) -> No
         print(f"  {label:36s} {ok:5d}/{all_:<5d} {100.0 * ok / max(all_, 1):6.2f} %")
 
 
-def _suite(ppd: Path, work: Path, suite: str) -> tuple[int, int, int]:
-    """Return (passed, failed, skipped) of one PWG suite against ippeveprinter on *ppd*."""
-    port = 18900 + len(list(work.iterdir()))
+#: a job command for the plain ippeveprinter that takes as long as a real print
+_SLOW_COMMAND = '#!/bin/sh\ncat "$1" >/dev/null\nsleep 2\n'
+
+
+def _plain(ppd: Path, work: Path, samples: Path) -> SuiteResult:
+    """Run ipp-everywhere.test against a plain ippeveprinter on *ppd*."""
+    port = free_port()
     spool = work / f"spool-{port}"
     spool.mkdir()
+    command = work / "slow-print"
+    command.write_text(_SLOW_COMMAND)
+    command.chmod(0o755)
     argv = [IPPEVEPRINTER, "-p", str(port), "-n", "localhost", "-P", str(ppd)]
-    argv += ["-c", "/bin/true", "-d", str(spool), f"suite {port}"]
+    argv += ["-c", str(command), "-d", str(spool), f"plain {port}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)
-        # -f: the document the print tests send; the PWG raster sample files are not
-        # shipped by Debian, so the tests that need them cannot run (ipptool says which)
-        done = subprocess.run(
-            [
-                "ipptool",
-                "-t",
-                "-I",
-                "-T",
-                "30",
-                "-f",
-                str(DOCUMENT),
-                f"ipp://localhost:{port}/ipp/print",
-                f"/usr/share/cups/ipptool/{suite}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=False,
-            cwd="/usr/share/cups/ipptool",
-        )
+        return run_suite(f"ipp://localhost:{port}/ipp/print", "ipp-everywhere.test", samples)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    marks = [line.rstrip()[-6:] for line in done.stdout.splitlines()]
-    return marks.count("[PASS]"), marks.count("[FAIL]"), marks.count("[SKIP]")
 
 
-def _suites(driver: Path, queue: Path, work: Path) -> None:
-    print("PWG suites (passed, failed, skipped), demo PPD:")
-    for suite in SUITES:
-        plain = _suite(driver, work, suite)
-        ours = _suite(queue, work, suite)
-        print(f"  {suite:20s} plain ippeveprinter {plain}   printerapp queue PPD {ours}")
+def _ours(work: Path, samples_dir: Path, driver: Path) -> None:
+    """Compare our demo queue (a real server) with a plain ippeveprinter on its driver PPD."""
+    daemon = Daemon(work / "daemon")
+    with Printer(work / "demo-jobs"):
+        daemon.start()
+        try:
+            daemon.wait(daemon.running, 10, "the demo queue")
+            uri = daemon.running()[0]["uri"]
+            samples = prepare_samples(samples_dir, [uri])
+            ours = run_suite(uri, "ipp-everywhere.test", samples)
+        finally:
+            daemon.stop()
+            kill_queues(daemon.state)
+    plain = _plain(driver, work, samples)
+    print("ipp-everywhere.test (includes ipp-2.0 and ipp-1.1), demo PPD (passed, failed, skipped):")
+    print(f"  plain ippeveprinter (2 s job command)  {plain.counts}")
+    print(f"  printerapp demo queue                  {ours.counts}")
+    rasters = len(plain.raster_prints()), len(ours.raster_prints())
+    print(f"  PWG-raster prints passed: plain {rasters[0]}, ours {rasters[1]}")
+    for name in sorted(set(plain.failed) | set(ours.failed)):
+        where = (
+            "both"
+            if name in plain.failed and name in ours.failed
+            else ("plain only" if name in plain.failed else "OURS ONLY")
+        )
+        print(f"    FAIL {where:10s} {name}")
 
 
 def _lan_discovery(work: Path) -> None:
@@ -154,10 +163,7 @@ def main() -> int:
                 (work / "suites").mkdir()
                 driver = work / "suites" / "demo-driver.ppd"
                 write_atomic(driver, ppd_bytes(records[DEMO_PPD]))
-                queue = work / "suites" / "demo-queue.ppd"
-                shutil.copyfile(driver, queue)
-                prepare_queue_ppd(queue)
-                _suites(driver, queue, work / "suites")
+                _ours(work / "suites", work / "samples", driver)
         (work / "lan").mkdir()
         _lan_discovery(work / "lan")
     return 0

@@ -3,8 +3,9 @@
 "printhost" runs ``printerapp server --demo`` set to serve the LAN; "laptop"
 is another host (its own network, D-Bus and avahi).  The laptop's ippfind
 and avahi-browse discover the queue, its private cupsd makes a queue with
-``lpadmin -m everywhere`` and prints A4, Letter, Legal, high quality and
-two-sided; the demo printer on printhost receives PCL that says so.
+``lpadmin -m everywhere`` and prints A4, Letter, Legal, high quality,
+two-sided and two copies; the demo printer on printhost receives PCL that
+says so.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.timeout(300)]
 TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf")
 #: what the laptop asks with lp, and the PCL command that must reach the printer for it
 CASES = {
-    "media=A4": b"\x1b&l26A",  # page size 26: A4
-    "media=Letter": b"\x1b&l2A",  # page size 2: Letter
-    "media=Legal": b"\x1b&l3A",  # page size 3: Legal (this printer has no A5: refused)
-    "print-quality=5": b"\x1b*t600R",  # raster at 600 dpi (the others print at 300)
-    "sides=two-sided-long-edge": b"\x1b&l1S",  # duplex, long edge
+    ("-o", "media=A4"): b"\x1b&l26A",  # page size 26: A4
+    ("-o", "media=Letter"): b"\x1b&l2A",  # page size 2: Letter
+    ("-o", "media=Legal"): b"\x1b&l3A",  # page size 3: Legal (this printer has no A5: refused)
+    ("-o", "print-quality=5"): b"\x1b*t600R",  # raster at 600 dpi (the others print at 300)
+    ("-o", "sides=two-sided-long-edge"): b"\x1b&l1S",  # duplex, long edge
+    ("-n", "2"): b"\x1b&l2X",  # two copies, made by the printer
 }
 
 
@@ -92,7 +94,7 @@ def test_a_laptop_discovers_the_queue_and_prints_what_it_asks(tmp_path: Path) ->
 
             with PrivateCupsd(cups_root, prefix=laptop.prefix) as cups:
                 cups.lpadmin("-p", "office", "-E", "-v", uri, "-m", "everywhere")
-                jobs = [cups.lp("office", TESTPAGE, "-o", option) for option in CASES]
+                jobs = [cups.lp("office", TESTPAGE, *option) for option in CASES]
                 out = state / "demo"
                 logs = (tmp_path / "server.log", cups_root / "log/error_log")
                 _wait(
@@ -108,6 +110,7 @@ def test_a_laptop_discovers_the_queue_and_prints_what_it_asks(tmp_path: Path) ->
                 assert command in file.read_bytes(), option
             assert sum(b"\x1b*t600R" in f.read_bytes() for f in files) == 1  # only when asked
             assert sum(b"\x1b&l1S" in f.read_bytes() for f in files) == 1
+            assert sum(b"\x1b&l2X" in f.read_bytes() for f in files) == 1
         finally:
             server.terminate()
             server.wait(timeout=30)
