@@ -9,9 +9,10 @@ protocol factory:
 * at most :attr:`Limits.connections` connections in all (sized from the
   descriptor limit, leaving the rest to the daemon) and
   :attr:`Limits.per_client` from one address;
-* at a cap, the oldest connection still sending its request headers is
-  closed to make room; when every connection is busy with a request the new
-  one is answered ``503`` with ``Retry-After`` and closed;
+* at a cap, the oldest connection still sending its request headers (else
+  the oldest idle kept-alive one) is closed to make room; when every
+  connection is busy with a request the new one is answered ``503`` with
+  ``Retry-After`` and closed;
 * a connection must send its first request's headers within
   :attr:`Limits.header_timeout` seconds (``408``, then closed); between
   requests aiohttp's keep-alive timeout (:attr:`Limits.keepalive`) applies.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import itertools
 import logging
 import socket
 from collections import Counter
@@ -40,6 +42,7 @@ __all__ = [
     "FD_SHARE",
     "HEADER_TIMEOUT_S",
     "KEEPALIVE_S",
+    "LINGER_S",
     "MAX_CONNECTIONS",
     "MAX_FIELD",
     "MAX_HEADERS",
@@ -64,6 +67,8 @@ MAX_CONNECTIONS = 1024
 FD_SHARE = 2
 #: connections from one client address
 MAX_PER_CLIENT = 256
+#: seconds aiohttp goes on reading a body it refused, so the client sees the answer
+LINGER_S = 2.0
 #: bytes of the request line, of one header, and the number of headers
 MAX_LINE = 8190
 MAX_FIELD = 8190
@@ -85,7 +90,8 @@ _ACCEPT_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENO
 _refusals = RateLimitedLog(log)
 #: evictions and deadlines: routine under attack, so a trickle even at DEBUG
 _closings = RateLimitedLog(log)
-_accept_failures = RateLimitedLog(log)
+#: asyncio reports a failed accept() once per attempt, up to the backlog at a time
+_accept_failures = RateLimitedLog(log, burst=1, interval=10.0)
 #: the logger handed to aiohttp's request handler (bad requests, handler crashes)
 HTTP_LOG = logging.getLogger("printerapp.web.requests")
 
@@ -112,6 +118,7 @@ class Limits:
             "max_line_size": MAX_LINE,
             "max_field_size": MAX_FIELD,
             "max_headers": MAX_HEADERS,
+            "lingering_time": LINGER_S,
             "logger": HTTP_LOG,
             "access_log": None,
         }
@@ -151,7 +158,8 @@ class ConnectionGuard:
         return True
 
     def _evict(self, which: Callable[[_Guarded], bool]) -> bool:
-        victim = next((c for c in self._pending if which(c)), None)
+        idle = (c for c in self._open if c.idle)
+        victim = next((c for c in itertools.chain(self._pending, idle) if which(c)), None)
         if victim is None:
             return False
         _closings.log(
@@ -231,6 +239,14 @@ class _Guarded(asyncio.Protocol):
     def resume_writing(self) -> None:
         if self._inner is not None:
             self._inner.resume_writing()
+
+    @property
+    def idle(self) -> bool:
+        """Whether the connection waits, between requests, for its next one."""
+        # aiohttp's handler sets this while a request is being handled (no public
+        # way to ask); if a release renames it, nothing is idle, nothing evicted
+        busy = getattr(self._inner, "_request_in_progress", True)
+        return self._deadline is None and self._inner is not None and busy is False
 
     def abort(self) -> None:
         """Close at once, unanswered (an idle connection evicted for room)."""

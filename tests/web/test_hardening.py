@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -31,7 +33,14 @@ from printerapp.web.control import control_app
 from printerapp.web.events import EventHub
 from printerapp.web.guard import ConnectionGuard, Limits, start_control_server
 from printerapp.web.ratelog import Budget, RateLimitedLog
-from tests.support.attack import add_printer, held, latencies, percentile
+from tests.support.attack import (
+    add_printer,
+    close_all,
+    half_open,
+    held,
+    latencies,
+    percentile,
+)
 from tests.support.server import Daemon, kill_queues
 from tests.web.conftest import PORTS, PXLMONO
 
@@ -164,6 +173,72 @@ def test_rate_limited_log_writes_one_summary(caplog: pytest.LogCaptureFixture) -
     ]
 
 
+# -- sizing, descriptors and failed accepts -----------------------------------------
+
+
+def test_limits_leave_half_the_descriptors_to_the_daemon() -> None:
+    assert (Limits.for_fd_limit(1024).connections, Limits.for_fd_limit(1024).per_client) == (
+        512,
+        256,
+    )
+    assert Limits.for_fd_limit(1 << 20).connections == 1024
+    assert Limits.for_fd_limit(20).connections == 16
+
+
+def test_daemon_raises_its_soft_descriptor_limit_to_the_hard_one() -> None:
+    code = "from printerapp.server.daemon import raise_fd_limit; print(raise_fd_limit(65536))"
+    out = subprocess.run(
+        ["prlimit", "--nofile=256:4096", "--", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert out.stdout.strip() == "4096"
+
+
+#: a control server at 40 descriptors with a cap far above it: accept() must fail
+_EMFILE_SERVER = """
+import asyncio, logging, resource, sys
+from aiohttp import web
+from printerapp.web.guard import Limits, quiet_accept_errors, start_control_server
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+async def main():
+    quiet_accept_errors(asyncio.get_running_loop())
+    app, limits = web.Application(), Limits(10000, 10000)
+    runner, site = await start_control_server(app, "127.0.0.1", 0, limits)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+    print(site.port, flush=True)
+    await asyncio.sleep(4)
+    await runner.cleanup()
+asyncio.run(main())
+"""
+
+
+def test_accept_out_of_descriptors_is_one_line_not_a_traceback_each(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _EMFILE_SERVER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline())
+        socks = half_open(port, 100)
+        time.sleep(3)
+        close_all(socks)
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+        proc.wait()
+    lines = err.decode().splitlines()
+    accepts = [line for line in lines if "cannot accept a connection" in line]
+    assert accepts, err.decode()[-2000:]  # the limit really was hit
+    assert "Traceback" not in err.decode()
+    assert len(accepts) == 1  # 3 s of failing hundreds of accepts: one line
+    assert len(err) < 20_000
+
+
 # -- deadlines and caps -------------------------------------------------------------
 
 
@@ -200,6 +275,22 @@ def test_a_client_at_its_cap_displaces_its_own_oldest_idle_connection(
         _close(socks + more)
 
     _run(tmp_path, drivers, Limits(connections=12, per_client=8, header_timeout=30), body)
+
+
+def test_idle_kept_alive_connections_make_room_too(
+    tmp_path: Path, drivers: DatabaseDrivers, no_tracebacks: pytest.LogCaptureFixture
+) -> None:
+    async def body(g: Guarded) -> None:
+        kept = [await _raw(g.port, HALF + b"\r\n\r\n") for _ in range(4)]
+        loop = asyncio.get_running_loop()
+        for sock in kept:  # each got its answer and stays open for the next request
+            assert (await loop.sock_recv(sock, 65536)).startswith(b"HTTP/1.1 200 ")
+        assert g.guard.open == 4
+        assert await _health(g.url) < 1
+        assert await _answer(kept[0], 1) == b""  # the oldest idle one made room
+        _close(kept)
+
+    _run(tmp_path, drivers, Limits(connections=4, per_client=4), body)
 
 
 def test_busy_server_answers_503_with_retry_after(
