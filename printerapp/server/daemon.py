@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import resource
 import signal
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,15 +39,32 @@ from printerapp.server.power import LiveControllers, ServerPower
 from printerapp.server.settings import ServerSettings, server_settings
 from printerapp.web.app import add_dashboard, dashboard_url
 from printerapp.web.control import control_app
+from printerapp.web.guard import Limits, quiet_accept_errors, start_control_server
 from printerapp.web.power import ControllerPower, NoPower, PowerControl
 from printerapp.web.view import Ranker
 
-__all__ = ["Server", "install_signal_handlers", "serve"]
+__all__ = ["NOFILE_WANTED", "Server", "install_signal_handlers", "raise_fd_limit", "serve"]
 
 log = logging.getLogger(__name__)
 
+#: descriptors the daemon asks for at start (up to the hard limit)
+NOFILE_WANTED = 65536
 #: after start-up, how long detection may take before unseen adopted queues are parked
 CONFIRM_GRACE_S = 15.0
+
+
+def raise_fd_limit(wanted: int = NOFILE_WANTED) -> int:
+    """Raise the soft descriptor limit towards *wanted* (at most the hard limit); return it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError) as exc:
+            log.warning("cannot raise the descriptor limit from %d to %d: %s", soft, target, exc)
+            return soft
+        return target
+    return soft
 
 
 def announce_scope(settings: ManagerSettings) -> tuple[tuple[str, ...], str]:
@@ -70,6 +88,8 @@ class Server:
     power_config: Config | None = None
     #: where the plugs' energy is logged
     energy: EnergyLog | None = None
+    #: the control server's connection limits (None: sized from the descriptor limit)
+    limits: Limits | None = None
 
     def __post_init__(self) -> None:
         state_dir = self.settings.manager.state_dir
@@ -149,9 +169,13 @@ class Server:
             power=self.power,
             ranker=self.ranker,
         )
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        limits = self.limits or Limits.for_fd_limit(soft)
+        quiet_accept_errors(asyncio.get_running_loop())
+        runner, _site = await start_control_server(app, host, port, limits)
+        log.debug(
+            "control server: %d connections, %d per client", limits.connections, limits.per_client
+        )
         self.control_url = dashboard_url(host, port)
         log.info("dashboard: %s", self.control_url)
         log.info("control API: %sapi/printers", self.control_url)
@@ -220,6 +244,7 @@ async def serve(
         settings = replace(settings, manager=manager)
     if not log_level_given:
         logging.getLogger().setLevel(settings.log_level)
+    raise_fd_limit()
     # an unusable state directory is the first thing to say, in one line
     settings.manager.state_dir.mkdir(parents=True, exist_ok=True)
     detection = DetectionConfig.from_section(config.section("detection"))

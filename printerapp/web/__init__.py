@@ -5,5 +5,7 @@
 * :mod:`.api` / :mod:`.dashboard` / :mod:`.events` -- JSON routes, the page, server-sent events;
 * :mod:`.view` / :mod:`.power` / :mod:`.testpage` / :mod:`.chart` -- what the pages show and do;
 * :mod:`.http` -- the one error-to-status table, JSON reader and text check;
-* :mod:`.security` -- Host, token, CSRF and Origin checks.
+* :mod:`.security` -- Host, token, CSRF and Origin checks;
+* :mod:`.guard` -- the listening socket: connection caps, header deadline, size limits;
+* :mod:`.ratelog` -- log lines a client can cause, at a bounded rate.
 """

@@ -43,7 +43,13 @@ from printerapp.detection.records import Device, Transport
 from printerapp.deviceid import parse_device_id
 from printerapp.errors import InputError
 from printerapp.manager.system import Manager
-from printerapp.web.http import MAX_BODY, check_text, error_middleware, read_json_object
+from printerapp.web.http import (
+    MAX_BODY,
+    body_middleware,
+    check_text,
+    error_middleware,
+    read_json_object,
+)
 
 __all__ = ["DEVICES", "MANAGER", "control_app", "device_json"]
 
@@ -119,7 +125,7 @@ async def _restart(request: web.Request) -> web.Response:
 
 def control_app(manager: Manager, devices: DeviceSource) -> web.Application:
     """Return the aiohttp application of the control API."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware, body_middleware])
     app[MANAGER] = manager
     app[DEVICES] = devices
     app.router.add_get("/api/health", _health)

@@ -23,18 +23,22 @@ from typing import Any
 
 from aiohttp import web
 
+from printerapp.web.ratelog import RateLimitedLog
+
 __all__ = [
     "EVENT_HUB",
     "HEARTBEAT_S",
     "QUEUE_LIMIT",
     "SNAPSHOT",
     "WATCH_S",
+    "WRITE_TIMEOUT_S",
     "EventHub",
     "events_handler",
     "watch",
 ]
 
 log = logging.getLogger(__name__)
+_drops = RateLimitedLog(log)
 
 #: a comment line this often keeps proxies and the browser from timing out
 HEARTBEAT_S = 15.0
@@ -42,6 +46,8 @@ HEARTBEAT_S = 15.0
 WATCH_S = 1.0
 #: events a client may fall behind before it is dropped
 QUEUE_LIMIT = 256
+#: seconds one write may wait for a client to read, before the client is dropped
+WRITE_TIMEOUT_S = 10.0
 
 Event = tuple[str, str]  # (event name, JSON data)
 _CLOSE: Event = ("", "")
@@ -80,7 +86,7 @@ class EventHub:
             try:
                 queue.put_nowait(event)
             except asyncio.QueueFull:
-                log.warning("event client too slow; dropping it (it will reconnect)")
+                _drops.warning("event client too slow; dropping it (it will reconnect)")
                 self._clients.discard(queue)
                 queue.get_nowait()
                 queue.put_nowait(("resync", "{}"))
@@ -132,24 +138,35 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     queue = hub.subscribe()
     try:
-        await response.write(b"retry: 2000\n\n")
-        await response.write(format_event("printers", json.dumps(await request.app[SNAPSHOT]())))
+        await _send(response, b"retry: 2000\n\n")
+        snapshot = json.dumps(await request.app[SNAPSHOT]())
+        await _send(response, format_event("printers", snapshot))
         while not hub.closed:
             try:
                 name, data = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
             except TimeoutError:
-                await response.write(b": heartbeat\n\n")
+                await _send(response, b": heartbeat\n\n")
                 continue
             if (name, data) == _CLOSE:
                 break
-            await response.write(format_event(name, data, hub.count))
+            await _send(response, format_event(name, data, hub.count))
             if name == "resync":
                 break
     except ConnectionResetError:
         log.debug("event client went away")
+    except TimeoutError:
+        # it has not read for WRITE_TIMEOUT_S: drop it, with what is buffered for it
+        _drops.warning("event client has not read for %g s; dropping it", WRITE_TIMEOUT_S)
+        if request.transport is not None:
+            request.transport.abort()
     finally:
         hub.unsubscribe(queue)
     return response
+
+
+async def _send(response: web.StreamResponse, data: bytes) -> None:
+    async with asyncio.timeout(WRITE_TIMEOUT_S):
+        await response.write(data)
 
 
 async def watch(hub: EventHub, snapshot: Snapshot, interval: float | None = None) -> None:

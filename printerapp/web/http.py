@@ -7,6 +7,7 @@ of :data:`STATUSES` that the error is an instance of (500 when none is).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,11 +24,14 @@ from printerapp.errors import (
     PrinterProcessError,
     UnknownPrinterError,
 )
+from printerapp.web.ratelog import RateLimitedLog
 
 __all__ = [
+    "BODY_TIMEOUT_S",
     "MAX_BODY",
     "STATUSES",
     "TEXT_LIMIT",
+    "body_middleware",
     "check_text",
     "error_middleware",
     "error_status",
@@ -36,9 +40,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_errors = RateLimitedLog(log)
 
 #: the largest request body accepted (a printer definition or an action is tiny)
 MAX_BODY = 16 * 1024
+#: seconds a client has to send its request body, once the headers are in
+BODY_TIMEOUT_S = 10.0
 #: the longest line of text a field may hold
 TEXT_LIMIT = 1023
 
@@ -74,8 +81,37 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except PrinterAppError as exc:
         status = error_status(exc)
         if status == 500:
-            log.error("%s %s: %s", request.method, request.path, exc)
+            _errors.log(logging.ERROR, "%s %r: %s", request.method, request.path, exc)
         return json_error(status, str(exc))
+
+
+def _closing(status: int, message: str) -> web.Response:
+    response = json_error(status, message)
+    response.force_close()  # what is left of the body is never read
+    return response
+
+
+@web.middleware
+async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read the whole body first, within BODY_TIMEOUT_S and the app's size limit.
+
+    A client that sends headers and then a trickle of body would otherwise
+    keep its handler waiting for ever.  Multipart bodies are refused: no
+    route takes them, and they cannot be read ahead.
+    """
+    if not request.body_exists:
+        return await handler(request)
+    if request.content_type.startswith("multipart/"):
+        return _closing(415, "multipart bodies are not accepted: send JSON or a urlencoded form")
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            await request.read()  # cached: json() and post() read it again from memory
+    except TimeoutError:
+        return _closing(408, f"the request body did not arrive within {BODY_TIMEOUT_S:g} s")
+    except web.HTTPRequestEntityTooLarge:
+        # aiohttp reads and discards the rest (it lingers), then keeps the connection
+        return json_error(413, f"the request body is larger than {request.client_max_size} bytes")
+    return await handler(request)
 
 
 def check_text(value: object, key: str, *, required: bool = False, limit: int = TEXT_LIMIT) -> str:
@@ -95,7 +131,7 @@ async def read_json_object(request: web.Request, *, empty_ok: bool = False) -> d
     the user's browser cannot send it cross-origin without a CORS preflight,
     which this server never grants.
     """
-    if empty_ok and not request.can_read_body:
+    if empty_ok and (not request.body_exists or request.content_length == 0):
         return {}
     if request.content_type != "application/json":
         raise InputError("the request body must be application/json")

@@ -33,6 +33,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from printerapp.web.http import json_error
+from printerapp.web.ratelog import RateLimitedLog
 
 __all__ = [
     "COOKIE",
@@ -47,6 +48,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: refusals are logged, but a flood of them is not
+_refusals = RateLimitedLog(log)
 
 TOKEN_FILE = "control.token"  # noqa: S105 - a file name, not a secret
 COOKIE = "printerapp_token"
@@ -188,12 +191,12 @@ def security_middleware(security: Security) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if problem := _host_problem(request, security):
-            log.warning("refused %s %r: %s", request.method, request.path, problem)
+            _refusals.warning("refused %s %r: %s", request.method, request.path, problem)
             return json_error(403, problem)
         if request.method in MUTATING:
             status, message = await _mutation_problem(request, security)
             if status:
-                log.warning("refused %s %r: %s", request.method, request.path, message)
+                _refusals.warning("refused %s %r: %s", request.method, request.path, message)
                 return json_error(status, message)
         return await handler(request)
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,9 @@ def free_port() -> int:
 class Daemon:
     """A ``printerapp server`` subprocess and its control API."""
 
-    def __init__(self, tmp: Path, extra_config: str = "") -> None:
+    def __init__(self, tmp: Path, extra_config: str = "", prefix: Sequence[str] = ()) -> None:
+        #: argv put before the server's, e.g. ``prlimit --nofile=1024:1024 --``
+        self.prefix = tuple(prefix)
         self.state = tmp / "state"
         self.control = free_port()
         backends = tmp / "backends"
@@ -54,7 +56,15 @@ class Daemon:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "printerapp", "server", "--config", str(self.config)],
+                [
+                    *self.prefix,
+                    sys.executable,
+                    "-m",
+                    "printerapp",
+                    "server",
+                    "--config",
+                    str(self.config),
+                ],
                 stdout=log,
                 stderr=log,
             )
