@@ -72,8 +72,11 @@ class Section:
     source: str
     values: Mapping[str, object] = field(default_factory=dict)
 
-    def _where(self, key: str) -> str:
+    def where(self, key: str) -> str:
+        """Return ``FILE: table.key``, the start of every message about *key*."""
         return f"{self.source}: {self.name}.{key}" if self.name else f"{self.source}: {key}"
+
+    _where = where
 
     def _get(self, key: str, kind: type[T], default: T) -> T:
         value = self.values.get(key, default)
@@ -137,6 +140,14 @@ class Section:
         if not isinstance(value, dict):
             raise ConfigError(f"{self._where(key)}: expected a table")
         return Section(f"{self.name}.{key}" if self.name else key, self.source, value)
+
+    def table_list(self, key: str) -> list[Section]:
+        """Return an array of tables (``[[name.key]]``), each named ``name.key[i]``."""
+        value = self.values.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ConfigError(f"{self._where(key)}: expected an array of tables")
+        base = f"{self.name}.{key}" if self.name else key
+        return [Section(f"{base}[{i}]", self.source, v) for i, v in enumerate(value)]
 
     def tables(self) -> dict[str, Section]:
         """Return every sub-table by key, e.g. each plug under ``[power.plugs]``."""

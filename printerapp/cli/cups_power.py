@@ -16,7 +16,7 @@ from printerapp.config import Config, load_config
 from printerapp.errors import PrinterAppError
 from printerapp.power.cupspower import CupsPower
 from printerapp.power.energy import EnergyLog
-from printerapp.power.settings import cups_power_settings
+from printerapp.power.settings import cups_power_settings, power_settings
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _main(config: Config) -> None:
     stop = asyncio.Event()
-    energy = EnergyLog.open_default()
+    energy = EnergyLog.open_default(tariff=power_settings(config).tariff)
     watcher = CupsPower(config, energy)
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -159,7 +159,9 @@ async def _discover(args: argparse.Namespace) -> int:
 
 #: action -> what it does
 ACTIONS: dict[str, Action] = {
-    "energy": Action("show a plug's daily energy (from the history)", energy_arguments, run_energy),
+    "energy": Action(
+        "show a plug's daily and monthly energy and cost", energy_arguments, run_energy
+    ),
     "hold": Action("keep a plug on for a while (running server)", hold_arguments, run_hold),
     "discover": Action("find Kasa and Tapo plugs on the LAN", _discover_arguments, _discover),
     "on": Action("switch a plug on", add_plug_arguments, _on),

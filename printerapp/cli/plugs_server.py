@@ -31,9 +31,10 @@ def parse_duration(text: str) -> float:
 
 
 def energy_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare ``plugs energy NAME [--days N]``."""
+    """Declare ``plugs energy NAME [--days N] [--months M]``."""
     parser.add_argument("name", help="a [power.plugs.NAME] of the configuration")
     parser.add_argument("--days", type=int, default=30, help="days of history (default 30)")
+    parser.add_argument("--months", type=int, default=12, help="monthly totals (default 12)")
     parser.add_argument("--config", type=Path, help="configuration file (default: the usual)")
 
 
@@ -46,16 +47,20 @@ def hold_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run_energy(args: argparse.Namespace) -> int:
-    """Print a plug's daily energy and its last switch-off."""
+    """Print a plug's daily and monthly energy and cost, its jobs and last switch-off."""
     from printerapp.power.energy import DB_NAME, EnergyLog, energy_report
+    from printerapp.power.settings import power_settings
     from printerapp.server.settings import server_settings
 
     if not 1 <= args.days <= 3660:
         raise ConfigError("--days must be between 1 and 3660")
-    state_dir = server_settings(load_config(args.config)).manager.state_dir
-    log = EnergyLog(state_dir / DB_NAME)
+    if not 1 <= args.months <= 120:
+        raise ConfigError("--months must be between 1 and 120")
+    config = load_config(args.config)
+    state_dir = server_settings(config).manager.state_dir
+    log = EnergyLog(state_dir / DB_NAME, tariff=power_settings(config).tariff)
     try:
-        print(energy_report(log, args.name, args.days, time.time()))
+        print(energy_report(log, args.name, args.days, time.time(), args.months))
     finally:
         log.close()
     return 0

@@ -1,18 +1,17 @@
-"""Energy history: readings, per-job energy and daily totals in SQLite.
+"""Energy history: readings, per-job energy and cost, daily and monthly totals in SQLite.
 
 The database is ``energy.sqlite3`` in the state directory.  Every reading of
 a plug (a periodic sample, the one taken at a job's start and end, and the one
 taken at every switch-off) is stored with the energy used since the previous
-reading of that plug:
+reading of that plug, worked out by :func:`printerapp.power.cost.interval_between`
+(counter difference, a reset starting a new segment, or the power model; a
+missing reading gives an estimate marked as such).
 
-* from the plug's cumulative counter: the difference of two readings, where a
-  counter that went *down* was reset (plug rebooted or re-paired), so the
-  energy since the reset is the new value itself;
-* without a counter, from sampled power: the trapezoid of the two readings.
-
-That energy is added to the daily totals, split in proportion to time when
-the two readings lie on different days, so midnight loses nothing.  A job's
-energy is the sum over the readings in its time span.
+That energy, and its cost at the tariff's rates, is added to the daily
+totals, cut at local midnight and at the tariff's period starts and changes.
+A job's energy and cost are those of the readings' intervals within its time
+span, stored with the job.  Costs are in the currency of the tariff in force
+when they were recorded; without a tariff they are NULL.
 """
 
 from __future__ import annotations
@@ -23,10 +22,24 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from printerapp.power.cost import (
+    MAX_POWER_GAP_S,
+    Interval,
+    Reading,
+    Usage,
+    interval_between,
+    portions,
+    span_usage,
+)
+from printerapp.power.tariff import Tariff
+
 __all__ = [
     "DB_NAME",
+    "MAX_POWER_GAP_S",
     "DailyTotal",
     "EnergyLog",
+    "JobEnergy",
+    "MonthlyTotal",
     "counter_delta",
     "energy_readout",
     "energy_report",
@@ -36,8 +49,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DB_NAME = "energy.sqlite3"
-#: the longest gap between two power samples that is still integrated
-MAX_POWER_GAP_S = 3600.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -50,6 +61,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     plug TEXT NOT NULL, job TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
     wh REAL NOT NULL);
 """
+#: columns added since the first schema: (table, column, declaration)
+_ADDED = (
+    ("readings", "since_ts", "REAL"),
+    ("readings", "estimated", "INTEGER NOT NULL DEFAULT 0"),
+    ("daily", "cost", "REAL"),
+    ("daily", "estimated", "INTEGER NOT NULL DEFAULT 0"),
+    ("jobs", "cost", "REAL"),
+    ("jobs", "currency", "TEXT NOT NULL DEFAULT ''"),
+    ("jobs", "estimated", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 def counter_delta(previous: float, current: float) -> float:
@@ -61,66 +82,101 @@ def split_by_day(
     t0: float, t1: float, wh: float, tz: dt.tzinfo | None = None
 ) -> list[tuple[dt.date, float]]:
     """Split *wh* used between *t0* and *t1* over the local days it spans, by time."""
-    start = dt.datetime.fromtimestamp(t0, tz)
-    end = dt.datetime.fromtimestamp(t1, tz)
-    if t1 <= t0 or start.date() == end.date():
-        return [(end.date(), wh)]
-    parts = []
-    cursor = start
-    while cursor.date() < end.date():
-        midnight = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time(), tz)
-        parts.append((cursor.date(), wh * (midnight - cursor).total_seconds() / (t1 - t0)))
-        cursor = midnight
-    parts.append((end.date(), wh * (end - cursor).total_seconds() / (t1 - t0)))
-    return parts
+    if t1 <= t0:
+        return [(dt.datetime.fromtimestamp(t1, tz).date(), wh)]
+    return [(p.day, p.usage.wh) for p in portions(Interval(t0, t1, wh), None, tz)]
 
 
 @dataclass(frozen=True, slots=True)
 class DailyTotal:
-    """The energy a plug used on one day."""
+    """The energy a plug used on one day, its cost (None without a tariff), estimated or not."""
 
     day: dt.date
     wh: float
+    cost: float | None = None
+    estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyTotal:
+    """The energy a plug used in one month (``YYYY-MM``)."""
+
+    month: str
+    wh: float
+    cost: float | None = None
+    estimated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobEnergy:
+    """One job's energy and cost, as stored when it ended."""
+
+    job: str
+    start: float
+    end: float
+    wh: float
+    cost: float | None
+    currency: str
+    estimated: bool
+
+
+def monthly_totals(days: list[DailyTotal]) -> list[MonthlyTotal]:
+    """Sum daily totals by month, oldest first."""
+    months: dict[str, Usage] = {}
+    for t in days:
+        key = t.day.strftime("%Y-%m")
+        usage = Usage(t.wh, t.cost, t.estimated)
+        months[key] = months[key] + usage if key in months else usage
+    return [MonthlyTotal(m, u.wh, u.cost, u.estimated) for m, u in sorted(months.items())]
 
 
 class EnergyLog:
     """The energy database of the state directory."""
 
-    def __init__(self, path: Path, tz: dt.tzinfo | None = None) -> None:
+    def __init__(
+        self, path: Path, tz: dt.tzinfo | None = None, tariff: Tariff | None = None
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.tz = tz
+        self.tariff = tariff
         self._db = sqlite3.connect(path)
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns a database of an older version lacks."""
+        with self._db:
+            for table, column, decl in _ADDED:
+                info = self._db.execute(f"PRAGMA table_info({table})")  # constants only
+                have = {row[1] for row in info}
+                if column not in have:
+                    sql = f"ALTER TABLE {table} ADD COLUMN {column} {decl}"  # constants only
+                    self._db.execute(sql)
+
+    @property
+    def currency(self) -> str:
+        """The tariff's currency; empty without a tariff."""
+        return "" if self.tariff is None else self.tariff.currency
 
     @classmethod
-    def open_default(cls, tz: dt.tzinfo | None = None) -> EnergyLog:
+    def open_default(cls, tz: dt.tzinfo | None = None, tariff: Tariff | None = None) -> EnergyLog:
         """Open the database in the state directory."""
         from printerapp.config import default_state_dir
 
-        return cls(default_state_dir() / DB_NAME, tz)
+        return cls(default_state_dir() / DB_NAME, tz, tariff)
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
-    def _previous(self, plug: str) -> tuple[float, float | None, float | None] | None:
+    def _previous(self, plug: str) -> Reading | None:
         row = self._db.execute(
-            "SELECT ts, power_w, counter_wh FROM readings WHERE plug = ? ORDER BY ts DESC, "
-            "rowid DESC LIMIT 1",
+            "SELECT ts, power_w, counter_wh, kind FROM readings WHERE plug = ? "
+            "ORDER BY ts DESC, rowid DESC LIMIT 1",
             (plug,),
         ).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
-
-    def _delta(self, plug: str, ts: float, power_w: float | None, counter: float | None) -> float:
-        prev = self._previous(plug)
-        if prev is None or ts < prev[0]:
-            return 0.0
-        if counter is not None and prev[2] is not None:
-            return counter_delta(prev[2], counter)
-        if power_w is not None and prev[1] is not None and ts - prev[0] <= MAX_POWER_GAP_S:
-            return (prev[1] + power_w) / 2 * (ts - prev[0]) / 3600
-        return 0.0
+        return None if row is None else Reading(row[0], row[1], row[2], row[3])
 
     def record(
         self,
@@ -132,47 +188,94 @@ class EnergyLog:
     ) -> float:
         """Store one reading; return the energy in Wh since the plug's previous one."""
         prev = self._previous(plug)
-        delta = self._delta(plug, ts, power_w, counter_wh)
+        cur = Reading(ts, power_w, counter_wh, kind)
+        interval = None if prev is None else interval_between(prev, cur, MAX_POWER_GAP_S)
         with self._db:
             self._db.execute(
-                "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?)",
-                (plug, ts, kind, power_w, counter_wh, delta),
+                "INSERT INTO readings (plug, ts, kind, power_w, counter_wh, delta_wh, since_ts, "
+                "estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    plug,
+                    ts,
+                    kind,
+                    power_w,
+                    counter_wh,
+                    0.0 if interval is None else interval.wh,
+                    None if interval is None else interval.t0,
+                    int(interval is not None and interval.estimated),
+                ),
             )
-            if prev is not None and delta:
-                for day, wh in split_by_day(prev[0], ts, delta, self.tz):
-                    self._db.execute(
-                        "INSERT INTO daily VALUES (?, ?, ?) ON CONFLICT (plug, day) "
-                        "DO UPDATE SET wh = wh + excluded.wh",
-                        (plug, day.isoformat(), wh),
-                    )
-        return delta
+            if interval is not None and (interval.wh or interval.estimated):
+                for part in portions(interval, self.tariff, self.tz):
+                    self._add_day(plug, part.day, part.usage)
+        if interval is not None and interval.estimated:
+            logger.info("plug %s: %.2f Wh estimated (a reading was missed)", plug, interval.wh)
+        return 0.0 if interval is None else interval.wh
+
+    def _add_day(self, plug: str, day: dt.date, usage: Usage) -> None:
+        self._db.execute(
+            "INSERT INTO daily (plug, day, wh, cost, estimated) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (plug, day) DO UPDATE SET wh = wh + excluded.wh, "
+            "cost = CASE WHEN excluded.cost IS NULL THEN cost "
+            "ELSE COALESCE(cost, 0) + excluded.cost END, "
+            "estimated = MAX(estimated, excluded.estimated)",
+            (plug, day.isoformat(), usage.wh, usage.cost, int(usage.estimated)),
+        )
+
+    def intervals(self, plug: str, start: float, end: float) -> list[Interval]:
+        """Return the intervals between readings that overlap [start, end]."""
+        rows = self._db.execute(
+            "SELECT COALESCE(since_ts, ts), ts, delta_wh, estimated FROM readings "
+            "WHERE plug = ? AND ts > ? AND COALESCE(since_ts, ts) <= ? ORDER BY ts",
+            (plug, start, end),
+        ).fetchall()
+        return [Interval(t0, t1, wh, bool(est)) for t0, t1, wh, est in rows]
+
+    def job_usage(self, plug: str, start: float, end: float) -> Usage:
+        """Return the energy and cost between *start* and *end* (not stored)."""
+        return span_usage(self.intervals(plug, start, end), start, end, self.tariff, self.tz)
 
     def record_job(self, plug: str, job: str, start: float, end: float) -> float:
-        """Store and return job *job*'s energy: the readings between *start* and *end*."""
-        (wh,) = self._db.execute(
-            "SELECT COALESCE(SUM(delta_wh), 0) FROM readings WHERE plug = ? AND ts > ? AND ts <= ?",
-            (plug, start, end),
-        ).fetchone()
+        """Store job *job*'s energy and cost over [start, end]; return its Wh."""
+        usage = self.job_usage(plug, start, end)
         with self._db:
-            self._db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?)", (plug, job, start, end, wh))
-        return float(wh)
+            self._db.execute(
+                "INSERT INTO jobs (plug, job, start_ts, end_ts, wh, cost, currency, estimated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (plug, job, start, end, usage.wh, usage.cost, self.currency, int(usage.estimated)),
+            )
+        return usage.wh
 
     def daily(self, plug: str, days: int, now: float) -> list[DailyTotal]:
         """Return the daily totals of the last *days* days up to *now*, oldest first."""
         today = dt.datetime.fromtimestamp(now, self.tz).date()
         first = (today - dt.timedelta(days=days - 1)).isoformat()
         rows = self._db.execute(
-            "SELECT day, wh FROM daily WHERE plug = ? AND day >= ? ORDER BY day", (plug, first)
+            "SELECT day, wh, cost, estimated FROM daily WHERE plug = ? AND day >= ? ORDER BY day",
+            (plug, first),
         ).fetchall()
-        return [DailyTotal(dt.date.fromisoformat(d), wh) for d, wh in rows]
+        return [DailyTotal(dt.date.fromisoformat(d), wh, c, bool(e)) for d, wh, c, e in rows]
+
+    def monthly(self, plug: str, months: int, now: float) -> list[MonthlyTotal]:
+        """Return the monthly totals of the last *months* months up to *now*, oldest first."""
+        today = dt.datetime.fromtimestamp(now, self.tz).date()
+        index = today.year * 12 + today.month - 1 - (months - 1)
+        first = dt.date(index // 12, index % 12 + 1, 1)
+        days = (today - first).days + 1
+        return monthly_totals(self.daily(plug, days, now))
 
     def jobs(self, plug: str, since: float) -> list[tuple[str, float, float, float]]:
         """Return (job, start, end, Wh) of the jobs that ended after *since*."""
-        return self._db.execute(
-            "SELECT job, start_ts, end_ts, wh FROM jobs WHERE plug = ? AND end_ts > ? "
-            "ORDER BY end_ts",
+        return [(j.job, j.start, j.end, j.wh) for j in self.job_energy(plug, since)]
+
+    def job_energy(self, plug: str, since: float) -> list[JobEnergy]:
+        """Return the stored energy and cost of the jobs that ended after *since*."""
+        rows = self._db.execute(
+            "SELECT job, start_ts, end_ts, wh, cost, currency, estimated FROM jobs "
+            "WHERE plug = ? AND end_ts > ? ORDER BY end_ts",
             (plug, since),
         ).fetchall()
+        return [JobEnergy(j, s, e, wh, c, cur, bool(est)) for j, s, e, wh, c, cur, est in rows]
 
     def switch_offs(
         self, plug: str, since: float
@@ -185,19 +288,46 @@ class EnergyLog:
         ).fetchall()
 
 
-def energy_report(log: EnergyLog, plug: str, days: int, now: float) -> str:
-    """Return the text of ``printerapp plugs energy NAME --days N``."""
+def _money(cost: float | None, currency: str, digits: int = 2) -> str:
+    return "" if cost is None else f"  {cost:10.{digits}f} {currency}"
+
+
+def _mark(estimated: bool) -> str:
+    return " ~" if estimated else "  "
+
+
+def _job_lines(log: EnergyLog, plug: str, since: float) -> list[str]:
+    jobs = log.job_energy(plug, since)
+    if not jobs:
+        return []
+    costs = [j.cost for j in jobs if j.cost is not None]
+    total = _money(sum(costs), jobs[-1].currency, 4) if costs else ""
+    lines = [f"Jobs: {len(jobs)}, {sum(j.wh for j in jobs):.1f} Wh{total}"]
+    for j in jobs[-10:]:
+        when = dt.datetime.fromtimestamp(j.start, log.tz).strftime("%Y-%m-%d %H:%M")
+        money = _money(j.cost, j.currency, 4)
+        lines.append(f"  {when}  {j.job:<24} {j.wh:8.1f} Wh{_mark(j.estimated)}{money}")
+    return lines
+
+
+def energy_report(log: EnergyLog, plug: str, days: int, now: float, months: int = 12) -> str:
+    """Return the text of ``printerapp plugs energy NAME --days N --months M``."""
+    cur = log.currency
     totals = log.daily(plug, days, now)
-    lines = [f"Energy of plug {plug}, last {days} days"]
-    lines += [f"  {t.day.isoformat()}  {t.wh / 1000:9.3f} kWh" for t in totals]
-    lines.append(f"  total       {sum(t.wh for t in totals) / 1000:9.3f} kWh")
+    tariff = f" (tariff in {cur})" if cur else ""
+    lines = [f"Energy of plug {plug}, last {days} days{tariff}"]
+    for t in totals:
+        money = _money(t.cost, cur)
+        lines.append(f"  {t.day.isoformat()}  {t.wh / 1000:9.3f} kWh{_mark(t.estimated)}{money}")
+    costs = [t.cost for t in totals if t.cost is not None]
+    total = _money(sum(costs), cur) if costs else ""
+    lines.append(f"  total       {sum(t.wh for t in totals) / 1000:9.3f} kWh  {total}")
+    lines.append(f"Months, last {months}:")
+    for m in log.monthly(plug, months, now):
+        money = _money(m.cost, cur)
+        lines.append(f"  {m.month}     {m.wh / 1000:9.3f} kWh{_mark(m.estimated)}{money}")
     since = now - days * 86400
-    jobs = log.jobs(plug, since)
-    if jobs:
-        lines.append(f"Jobs: {len(jobs)}, {sum(j[3] for j in jobs):.1f} Wh")
-        for job, start, _end, wh in jobs[-10:]:
-            when = dt.datetime.fromtimestamp(start, log.tz).strftime("%Y-%m-%d %H:%M")
-            lines.append(f"  {when}  {job:<24} {wh:8.1f} Wh")
+    lines += _job_lines(log, plug, since)
     offs = log.switch_offs(plug, since)
     if offs:
         ts, watts, counter = offs[-1]
@@ -205,6 +335,8 @@ def energy_report(log: EnergyLog, plug: str, days: int, now: float) -> str:
         w = "?" if watts is None else f"{watts:.2f} W"
         c = "?" if counter is None else f"{counter / 1000:.3f} kWh"
         lines.append(f"Last switch-off: {when}  power {w}  counter {c}")
+    if any(t.estimated for t in totals):
+        lines.append("~ estimated: a reading was missed or the plug's counter was reset")
     return "\n".join(lines)
 
 

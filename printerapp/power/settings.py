@@ -9,6 +9,10 @@
     events_socket = "/run/printerapp/power.sock"   # job start/end reports (optional)
     energy_sample = 60        # s between energy readings while the plug is on
 
+    [power.tariff]            # optional: energy cost (see printerapp.power.tariff)
+    currency = "EUR"
+    rate = 0.30               # per kWh, or periods = [{start = "07:00", rate = 0.35}, ...]
+
     [power.printers.office]   # a printer (ippeveprinter queue or CUPS queue) by name
     plug = "desk"             # a [power.plugs.NAME] table
     idle_delay = 300          # overrides the global one
@@ -34,6 +38,7 @@ from pathlib import Path
 from printerapp.config import Config, Section
 from printerapp.errors import ConfigError
 from printerapp.power.plugs.base import Plug, create_plug
+from printerapp.power.tariff import Tariff, parse_tariff
 
 __all__ = [
     "CupsPowerSettings",
@@ -75,6 +80,8 @@ class PowerSettings:
     energy_sample: float = DEFAULT_ENERGY_SAMPLE_S
     events_socket: Path | None = None
     printers: dict[str, PrinterPower] = field(default_factory=dict)
+    #: the electricity tariff, for energy cost; None: energy only
+    tariff: Tariff | None = None
 
     def printer(self, name: str, plug: str = "") -> PrinterPower | None:
         """Return printer *name*'s settings; *plug* (e.g. from the environment) wins."""
@@ -112,6 +119,7 @@ def power_settings(config: Config) -> PowerSettings:
             "energy_sample",
             "plugs",
             "printers",
+            "tariff",
         }
     )
     base = PowerSettings(
@@ -129,6 +137,7 @@ def power_settings(config: Config) -> PowerSettings:
         base.energy_sample,
         base.events_socket,
         printers,
+        parse_tariff(table.table("tariff")),
     )
 
 

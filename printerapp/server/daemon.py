@@ -250,8 +250,10 @@ async def serve(
     detection = DetectionConfig.from_section(config.section("detection"))
     drivers = WorkerDrivers(settings.manager.state_dir, config.path)
     ranker = IdleIndexRanker(settings.manager.state_dir, config.path)
-    power_config = config if power_settings(config).printers else None
-    energy = None if power_config is None else EnergyLog(settings.manager.state_dir / ENERGY_DB)
+    power = power_settings(config)
+    power_config = config if power.printers else None
+    energy_path = settings.manager.state_dir / ENERGY_DB
+    energy = None if power_config is None else EnergyLog(energy_path, tariff=power.tariff)
     try:
         # a plug that cannot be used stops the server here, before anything starts
         server = Server(

@@ -9,7 +9,11 @@ GET      /api/status                            ``{"now", "printers": [VIEW, ...
 GET      /api/drivers?device-id=&make-and-model=&uri=&limit=
                                                 ``{"drivers": [{"name", "make_and_model",
                                                 "score", "reasons", "generic"}], "reason"}``
-GET      /api/energy?printer=&days=             ``{"printer", "days": [{"day", "wh"}]}``
+GET      /api/energy?printer=&days=&months=     ``{"printer", "currency", "days": [{"day",
+                                                "wh", "cost", "estimated"}], "months":
+                                                [{"month", ...}], "jobs": [{"job", "job_id",
+                                                "start", "end", "wh", "cost", "currency",
+                                                "estimated"}]}``
 GET      /api/events                            ``text/event-stream``: ``printers`` events
 POST     /api/printers/{name}/testpage          ``{"message"}``
 POST     /api/printers/{name}/power             body ``{"on": bool}``
@@ -32,6 +36,7 @@ from aiohttp import web
 
 from printerapp.errors import InputError
 from printerapp.ppd.rank import DeviceQuery
+from printerapp.web.energyview import energy_json
 from printerapp.web.events import events_handler
 from printerapp.web.http import check_text, json_error, read_json_object
 from printerapp.web.view import WEB, run_action, snapshot
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 
 #: the longest energy history one request may ask for
 MAX_DAYS = 366
+MAX_MONTHS = 120
 MAX_DRIVERS = 100
 
 
@@ -90,10 +96,10 @@ async def _energy(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
     name = _query_text(request, "printer")
     days = _query_int(request, "days", 30, MAX_DAYS)
+    months = _query_int(request, "months", 12, MAX_MONTHS)
     info = ctx.printer(name)
-    series = ctx.power.daily(info.name, days, ctx.clock())
-    rows = [{"day": d.isoformat(), "wh": round(wh, 3)} for d, wh in series]
-    return web.json_response({"printer": info.name, "days": rows})
+    summary = ctx.power.energy_summary(info.name, days, months, ctx.clock())
+    return web.json_response(energy_json(summary, info.name, info.key))
 
 
 def _action_of(kind: str, body: dict[str, Any]) -> tuple[str, object]:

@@ -1,16 +1,19 @@
-"""The per-printer energy chart: daily Wh as a server-rendered SVG bar chart.
+"""The per-printer energy chart: daily Wh (and cost) as a server-rendered SVG bar chart.
 
-Pure: it takes (day, Wh) pairs and returns the SVG text.  Every text that
-goes into the SVG is escaped, so a printer name can never inject markup.
+Pure: it takes (day, Wh) pairs, optionally each day's cost and which days
+hold estimated energy (drawn hatched, marked "estimated" in the bar's title),
+and returns the SVG text.  Every text that goes into the SVG is escaped, so a
+printer name can never inject markup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-__all__ = ["energy_svg", "nice_ceiling"]
+__all__ = ["Money", "energy_svg", "nice_ceiling"]
 
 WIDTH, HEIGHT = 640, 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 48, 8, 24, 28
@@ -26,15 +29,34 @@ def nice_ceiling(value: float) -> float:
     return next(m * scale for m in (1, 2, 5, 10) if m * scale >= value)
 
 
-def _bar(i: int, day: dt.date, wh: float, top: float, slot: float) -> str:
+@dataclass(frozen=True, slots=True)
+class Money:
+    """Each day's cost and the currency, for the bars' titles and the heading."""
+
+    currency: str
+    cost: Mapping[dt.date, float | None]
+
+
+def _bar(
+    i: int, day: dt.date, wh: float, geometry: tuple[float, float], note: str, estimated: bool
+) -> str:
+    top, slot = geometry
     plot_h = HEIGHT - _TOP - _BOTTOM
     h = plot_h * wh / top
     x = _LEFT + i * slot + slot * 0.15
     y = _TOP + plot_h - h
+    cls = "bar est" if estimated else "bar"
+    text = f"{day.isoformat()}: {wh:.1f} Wh{note}" + (" (estimated)" if estimated else "")
     return (
-        f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}">'
-        f"<title>{day.isoformat()}: {wh:.1f} Wh</title></rect>"
+        f'<rect class="{cls}" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
+        f'height="{h:.1f}"><title>{escape(text)}</title></rect>'
     )
+
+
+def _note(money: Money | None, day: dt.date) -> str:
+    if money is None or (cost := money.cost.get(day)) is None:
+        return ""
+    return f", {cost:.2f} {money.currency}"
 
 
 def _axes(series: Sequence[tuple[dt.date, float]], top: float, slot: float) -> list[str]:
@@ -53,20 +75,33 @@ def _axes(series: Sequence[tuple[dt.date, float]], top: float, slot: float) -> l
     return out
 
 
-def energy_svg(series: Sequence[tuple[dt.date, float]], title: str) -> str:
+def energy_svg(
+    series: Sequence[tuple[dt.date, float]],
+    title: str,
+    *,
+    money: Money | None = None,
+    estimated: Collection[dt.date] = (),
+) -> str:
     """Return an SVG bar chart of daily Wh for *series* (oldest first)."""
     top = nice_ceiling(max((wh for _d, wh in series), default=0.0))
     slot = (WIDTH - _LEFT - _RIGHT) / max(len(series), 1)
     total = sum(wh for _d, wh in series)
-    heading = f"{title}: {total:.1f} Wh in {len(series)} days (Wh per day)"
+    costs = [c for c in (money.cost.values() if money else ()) if c is not None]
+    spent = f", {sum(costs):.2f} {money.currency}" if money and costs else ""
+    heading = f"{title}: {total:.1f} Wh{spent} in {len(series)} days (Wh per day)"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="energy" width="{WIDTH}" '
         f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="{escape(heading, {chr(34): "&quot;"})}">',
-        "<style>text{font:11px sans-serif;fill:#333}.bar{fill:#3b7dd8}</style>",
+        "<style>text{font:11px sans-serif;fill:#333}.bar{fill:#3b7dd8}"
+        ".est{fill:#9dbcea;stroke:#3b7dd8;stroke-dasharray:3 2}</style>",
         f'<text x="{_LEFT}" y="14">{escape(heading)}</text>',
         *_axes(series, top, slot),
-        *(_bar(i, d, wh, top, slot) for i, (d, wh) in enumerate(series) if wh > 0),
+        *(
+            _bar(i, d, wh, (top, slot), _note(money, d), d in estimated)
+            for i, (d, wh) in enumerate(series)
+            if wh > 0
+        ),
         "</svg>",
     ]
     return "\n".join(parts)

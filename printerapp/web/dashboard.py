@@ -25,8 +25,8 @@ from printerapp.deviceid import parse_device_id
 from printerapp.errors import DriverError, InputError, JobError, PowerError, PrinterProcessError
 from printerapp.manager.system import PrinterInfo
 from printerapp.ppd.rank import DeviceQuery
-from printerapp.web.chart import energy_svg
 from printerapp.web.control import DEVICES
+from printerapp.web.energyview import energy_html, summary_svg
 from printerapp.web.http import check_text
 from printerapp.web.security import CSRF_FIELD, SECURITY, login
 from printerapp.web.view import RESTARTABLE, WEB, WebContext, run_action
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
 #: days in each printer's energy chart
 CHART_DAYS = 30
+#: months listed under each chart
+CHART_MONTHS = 3
 _MESSAGE_LIMIT = 300
 _DRIVER_CHOICES = 20
 #: the page and its scripts come from this server only
@@ -150,8 +152,9 @@ def _charts(ctx: WebContext, infos: Sequence[PrinterInfo]) -> str:
     for info in infos:
         if ctx.power.status(info.name) is None:
             continue
-        series = ctx.power.daily(info.name, CHART_DAYS, ctx.clock())
-        out.append(f'<figure id="energy-{_a(info.key)}">{energy_svg(series, info.name)}</figure>')
+        summary = ctx.power.energy_summary(info.name, CHART_DAYS, CHART_MONTHS, ctx.clock())
+        body = energy_html(summary, info.name, info.key)
+        out.append(f'<figure id="energy-{_a(info.key)}">{body}</figure>')
     return "".join(out) or "<p>No printer has a plug, so no energy is measured.</p>"
 
 
@@ -277,8 +280,8 @@ async def _action(request: web.Request) -> web.Response:
 async def _chart(request: web.Request) -> web.Response:
     ctx = request.app[WEB]
     info = ctx.printer(request.match_info["name"])
-    series = ctx.power.daily(info.name, CHART_DAYS, ctx.clock())
-    return web.Response(text=energy_svg(series, info.name), content_type="image/svg+xml")
+    summary = ctx.power.energy_summary(info.name, CHART_DAYS, 1, ctx.clock())
+    return web.Response(text=summary_svg(summary, info.name), content_type="image/svg+xml")
 
 
 def add_dashboard_routes(app: web.Application) -> None:

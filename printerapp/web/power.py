@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from printerapp.errors import PowerError
 from printerapp.power.controller import PlugController
-from printerapp.power.energy import EnergyLog
+from printerapp.power.energy import DailyTotal, EnergyLog, JobEnergy, MonthlyTotal
 from printerapp.power.plugs.retry import with_retry
 
-__all__ = ["ControllerPower", "NoPower", "PowerControl", "PowerStatus", "daily_series"]
+__all__ = [
+    "ControllerPower",
+    "EnergySummary",
+    "NoPower",
+    "PowerControl",
+    "PowerStatus",
+    "daily_series",
+    "filled_days",
+]
 
 #: the longest hold or idle delay the API accepts (a week)
 MAX_SECONDS = 7 * 86400.0
@@ -39,6 +47,29 @@ class PowerStatus:
     off_at: float | None
     delay: float
     hold_until: float
+
+
+@dataclass(frozen=True, slots=True)
+class EnergySummary:
+    """A printer's energy and cost: by day (zeros included), by month, and per job."""
+
+    #: the tariff's currency; empty without a tariff (then every cost is None)
+    currency: str
+    days: tuple[DailyTotal, ...]
+    months: tuple[MonthlyTotal, ...]
+    #: the jobs of the printer's plug that ended in the days shown, oldest first
+    jobs: tuple[JobEnergy, ...]
+
+
+def filled_days(totals: Sequence[DailyTotal], days: int, today: dt.date) -> list[DailyTotal]:
+    """Return the *days* days up to *today*, with zero days (costing 0 with a tariff) filled in."""
+    have = {t.day: t for t in totals}
+    with_cost = any(t.cost is not None for t in totals)
+    first = today - dt.timedelta(days=days - 1)
+    return [
+        have.get(d) or DailyTotal(d, 0.0, 0.0 if with_cost else None)
+        for d in (first + dt.timedelta(days=i) for i in range(days))
+    ]
 
 
 class PowerControl(Protocol):
@@ -62,6 +93,10 @@ class PowerControl(Protocol):
 
     def daily(self, printer: str, days: int, now: float) -> list[tuple[dt.date, float]]:
         """Return (day, Wh) for each of the last *days* days, oldest first, zeros included."""
+        ...
+
+    def energy_summary(self, printer: str, days: int, months: int, now: float) -> EnergySummary:
+        """Return the printer's energy and cost by day, by month and per job."""
         ...
 
 
@@ -95,6 +130,11 @@ class NoPower:
     def daily(self, printer: str, days: int, now: float) -> list[tuple[dt.date, float]]:
         """Return zeros: nothing is measured."""
         return daily_series({}, days, dt.datetime.fromtimestamp(now).date())
+
+    def energy_summary(self, printer: str, days: int, months: int, now: float) -> EnergySummary:
+        """Return zeros: nothing is measured."""
+        today = dt.datetime.fromtimestamp(now).date()
+        return EnergySummary("", tuple(filled_days([], days, today)), (), ())
 
 
 class ControllerPower:
@@ -162,3 +202,17 @@ class ControllerPower:
             return daily_series({}, days, today)
         totals = {t.day: t.wh for t in self.energy.daily(ctl.name, days, now)}
         return daily_series(totals, days, dt.datetime.fromtimestamp(now, self.energy.tz).date())
+
+    def energy_summary(self, printer: str, days: int, months: int, now: float) -> EnergySummary:
+        """Return the plug's energy and cost; its jobs are the printer's queue's."""
+        ctl = self.controllers.get(printer)
+        if ctl is None or self.energy is None:
+            return NoPower().energy_summary(printer, days, months, now)
+        log = self.energy
+        today = dt.datetime.fromtimestamp(now, log.tz).date()
+        return EnergySummary(
+            currency=log.currency,
+            days=tuple(filled_days(log.daily(ctl.name, days, now), days, today)),
+            months=tuple(log.monthly(ctl.name, months, now)),
+            jobs=tuple(log.job_energy(ctl.name, now - days * 86400)),
+        )
