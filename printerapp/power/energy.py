@@ -222,6 +222,15 @@ class EnergyLog:
             (plug, day.isoformat(), usage.wh, usage.cost, int(usage.estimated)),
         )
 
+    def readings(self, plug: str, since: float) -> list[Reading]:
+        """Return the plug's readings after *since*, oldest first."""
+        rows = self._db.execute(
+            "SELECT ts, power_w, counter_wh, kind FROM readings WHERE plug = ? AND ts > ? "
+            "ORDER BY ts, rowid",
+            (plug, since),
+        ).fetchall()
+        return [Reading(*row) for row in rows]
+
     def intervals(self, plug: str, start: float, end: float) -> list[Interval]:
         """Return the intervals between readings that overlap [start, end]."""
         rows = self._db.execute(

@@ -9,10 +9,11 @@ evaluated lazily from ``time.monotonic()``, so no timer thread exists.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -51,6 +52,9 @@ class PlugSim:
         self._counter_wh = energy_wh
         self._since = time.monotonic()
         self._deadline: float | None = None
+        #: a scripted load: (seconds after _profile_t0, W) steps
+        self._profile: tuple[tuple[float, float], ...] = ()
+        self._profile_t0: float | None = None
         self._random = random.Random(seed)  # noqa: S311 - reproducible drops, not secrets
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=type(self).__name__)
@@ -74,8 +78,43 @@ class PlugSim:
 
     def _accrue(self, now: float) -> None:
         if self._on and now > self._since:
-            self._counter_wh += self.power_w * (now - self._since) / 3600.0
+            self._counter_wh += self._integral_ws(self._since, now) / 3600.0
         self._since = max(self._since, now)
+
+    def _power_at(self, t: float) -> float:
+        """The load's power at monotonic time *t* (the relay aside)."""
+        watts = self.power_w
+        if self._profile_t0 is not None:
+            for offset, step_w in self._profile:
+                if self._profile_t0 + offset <= t:
+                    watts = step_w
+        return watts
+
+    def _integral_ws(self, a: float, b: float) -> float:
+        """The load's energy in watt-seconds from *a* to *b* (piecewise constant)."""
+        steps = (
+            set() if self._profile_t0 is None else {self._profile_t0 + o for o, _ in self._profile}
+        )
+        cuts = sorted({a, b} | {c for c in steps if a < c < b})
+        return sum(self._power_at(lo) * (hi - lo) for lo, hi in itertools.pairwise(cuts))
+
+    def play_profile(self, steps: Sequence[tuple[float, float]]) -> float:
+        """Make the load follow *steps* (seconds from now, W) from now on; return now.
+
+        Before the first step the load keeps ``power_w``; after the last one it
+        stays at the last step's power.  The counter integrates it exactly.
+        """
+        with self._lock:
+            now = time.monotonic()
+            self._settle(now)
+            self._profile = tuple(sorted(steps))
+            self._profile_t0 = now
+            return now
+
+    def profile_wh(self, a: float, b: float) -> float:
+        """The load's energy in Wh between monotonic times *a* and *b*, as scripted."""
+        with self._lock:
+            return self._integral_ws(a, b) / 3600.0
 
     def set_relay(self, on: bool, *, failsafe_s: float | None = None) -> None:
         """Switch the relay; *failsafe_s* arms the auto-off timer, a switch-off clears it."""
@@ -118,8 +157,11 @@ class PlugSim:
 
     @property
     def power_now_w(self) -> float:
-        """The power drawn now: power_w while on, 0 while off."""
-        return self.power_w if self.is_on else 0.0
+        """The power drawn now: the load's (``power_w`` or the profile's) while on, 0 while off."""
+        with self._lock:
+            now = time.monotonic()
+            self._settle(now)
+            return self._power_at(now) if self._on else 0.0
 
     def failsafe_remaining(self) -> float | None:
         """Seconds until the failsafe switches the relay off, None when not armed."""

@@ -5,7 +5,9 @@ and ``/status`` (``relays[0].ison``, ``meters[0].power`` W, ``meters[0].total``
 watt-minutes).  Gen2 answers ``/shelly`` with ``gen: 2``,
 ``/rpc/Switch.Set?id=0&on=true[&toggle_after=S]`` and
 ``/rpc/Switch.GetStatus?id=0`` (``output``, ``apower``, ``aenergy.total`` Wh).
-Only relay 0 exists; another id gets the device's 404-style error.
+Only relay 0 exists; another id gets the device's 404-style error.  With
+``meter=False`` the plug reads power but has no counter (no ``aenergy`` and
+no ``total``); :meth:`PlugSim.play_profile` scripts the load's power over time.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ def _timer(text: str | None) -> float | None:
 class ShellySim(PlugSim):
     """A Shelly Plug S (gen=1) or Plus Plug S (gen=2)."""
 
-    def __init__(self, *, gen: int = 2, **kwargs: Any) -> None:
+    def __init__(self, *, gen: int = 2, meter: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gen = gen
+        #: False: a plug that reads power but has no energy counter
+        self.meter = meter
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/shelly", self._shelly)
@@ -45,14 +49,15 @@ class ShellySim(PlugSim):
         return web.json_response({"type": "SHPLG-S", "mac": "000000000000", "auth": False})
 
     def _gen2_status(self) -> dict[str, Any]:
-        on = self.is_on
-        return {
+        status: dict[str, Any] = {
             "id": 0,
             "source": "http",
-            "output": on,
-            "apower": self.power_w if on else 0.0,
-            "aenergy": {"total": round(self.energy_wh, 3)},
+            "output": self.is_on,
+            "apower": self.power_now_w,
         }
+        if self.meter:
+            status["aenergy"] = {"total": round(self.energy_wh, 3)}
+        return status
 
     async def _rpc_set(self, request: web.Request) -> web.Response:
         query = request.query
@@ -86,10 +91,7 @@ class ShellySim(PlugSim):
         return web.json_response(self._relay_json())
 
     async def _status(self, request: web.Request) -> web.Response:
-        on = self.is_on
-        meter = {
-            "power": self.power_w if on else 0.0,
-            "is_valid": True,
-            "total": round(self.energy_wh * 60),
-        }
+        meter: dict[str, Any] = {"power": self.power_now_w, "is_valid": True}
+        if self.meter:
+            meter["total"] = round(self.energy_wh * 60)
         return web.json_response({"relays": [self._relay_json()], "meters": [meter]})
