@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     plug TEXT NOT NULL, job TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
     wh REAL NOT NULL);
 """
+#: an older database's readings learn where their interval started: the previous reading
+_FILL_SINCE = """
+UPDATE readings SET since_ts = (
+    SELECT MAX(r.ts) FROM readings AS r WHERE r.plug = readings.plug AND r.ts < readings.ts)
+WHERE since_ts IS NULL AND delta_wh != 0
+"""
 #: columns added since the first schema: (table, column, declaration)
 _ADDED = (
     ("readings", "since_ts", "REAL"),
@@ -153,6 +159,8 @@ class EnergyLog:
                 if column not in have:
                     sql = f"ALTER TABLE {table} ADD COLUMN {column} {decl}"  # constants only
                     self._db.execute(sql)
+                    if column == "since_ts":
+                        self._db.execute(_FILL_SINCE)
 
     @property
     def currency(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from printerapp.config import Section
 from printerapp.power.energy import (
     EnergyLog,
     counter_delta,
@@ -17,6 +19,7 @@ from printerapp.power.energy import (
     energy_report,
     split_by_day,
 )
+from printerapp.power.tariff import Tariff, parse_tariff
 
 UTC = dt.UTC
 #: 2026-11-23 23:00:00 UTC
@@ -106,3 +109,70 @@ def test_readout_from_the_state_directory(tmp_path: Path, monkeypatch: pytest.Mo
     text = energy_readout("desk", 7, now=LATE + 60)
     assert text.startswith("Energy of plug desk, last 7 days")
     assert "0.050 kWh" in text
+
+
+def _flat(rate: float = 0.30) -> Tariff:
+    tariff = parse_tariff(Section("power.tariff", "<test>", {"currency": "EUR", "rate": rate}))
+    assert tariff is not None
+    return tariff
+
+
+def test_costs_are_stored_per_day_month_and_job(tmp_path: Path) -> None:
+    log = EnergyLog(tmp_path / "energy.sqlite3", tz=UTC, tariff=_flat())
+    log.record("desk", LATE, 5.0, 1000.0)
+    log.record("desk", LATE + 7200, 5.0, 1100.0)  # 100 Wh, half before midnight
+    assert log.record_job("desk", "office/9", LATE, LATE + 7200) == pytest.approx(100.0)
+    (job,) = log.job_energy("desk", 0)
+    assert (job.job, job.currency, job.estimated) == ("office/9", "EUR", False)
+    assert job.cost == pytest.approx(0.03)
+    days = log.daily("desk", 30, LATE + 7200)
+    assert [d.cost for d in days] == [pytest.approx(0.015), pytest.approx(0.015)]
+    assert [(m.month, m.wh) for m in log.monthly("desk", 12, LATE + 7200)] == [
+        ("2026-11", pytest.approx(100.0))
+    ]
+    text = energy_report(log, "desk", 30, LATE + 7200)
+    assert "(tariff in EUR)" in text
+    assert "2026-11      1.000 kWh" not in text
+    assert "  2026-11         0.100 kWh          0.03 EUR" in text
+    assert "office/9" in text
+    assert "0.0300 EUR" in text
+    log.close()
+
+
+def test_missed_readings_are_marked_estimated_never_silently_zero(log: EnergyLog) -> None:
+    log.record("meterless", LATE, 100.0, None)
+    wh = log.record("meterless", LATE + 2 * 3600, 100.0, None)  # an hour of samples lost
+    assert wh == pytest.approx(200.0)
+    days = log.daily("meterless", 2, LATE + 7200)
+    assert [d.estimated for d in days] == [True, True]
+    assert sum(d.wh for d in days) == pytest.approx(200.0)
+    assert "~ estimated" in energy_report(log, "meterless", 2, LATE + 7200)
+    # a counter reset is a new segment: never negative, marked
+    log.record("desk", LATE, 5.0, 2000.0)
+    assert log.record("desk", LATE + 60, 5.0, 1.5) == 1.5
+    assert log.daily("desk", 1, LATE)[0].estimated
+
+
+def test_an_old_database_gains_the_cost_columns(tmp_path: Path) -> None:
+    path = tmp_path / "energy.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE readings (plug TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, "
+        "power_w REAL, counter_wh REAL, delta_wh REAL NOT NULL);"
+        "CREATE TABLE daily (plug TEXT NOT NULL, day TEXT NOT NULL, wh REAL NOT NULL, "
+        "PRIMARY KEY (plug, day));"
+        "CREATE TABLE jobs (plug TEXT NOT NULL, job TEXT NOT NULL, start_ts REAL NOT NULL, "
+        "end_ts REAL NOT NULL, wh REAL NOT NULL);"
+        "INSERT INTO daily VALUES ('desk', '2026-11-23', 10);"
+    )
+    rows = [("desk", LATE, "sample", 5, 100, 0), ("desk", LATE + 60, "sample", 5, 110, 10)]
+    old.executemany("INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?)", rows)
+    old.commit()
+    old.close()
+    log = EnergyLog(path, tz=UTC, tariff=_flat())
+    log.record("desk", LATE + 120, 5.0, 130.0)
+    (day,) = log.daily("desk", 1, LATE + 120)
+    assert day.wh == pytest.approx(30.0)
+    assert day.cost == pytest.approx(0.006)  # only what was recorded with the tariff
+    assert log.record_job("desk", "q/1", LATE, LATE + 120) == pytest.approx(30.0)
+    log.close()

@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
+from printerapp.config import Section
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.power.controller import PlugController
 from printerapp.power.energy import EnergyLog
 from printerapp.power.idle import IdleMachine
 from printerapp.power.plugs.base import PlugSpec, create_plug
+from printerapp.power.tariff import parse_tariff
 from printerapp.web.power import ControllerPower, PowerControl
 from printerapp.web.security import TOKEN_FILE
 from tests.support.plugsim.shelly_sim import ShellySim
@@ -224,7 +226,8 @@ def test_power_actions_switch_the_plug(
     tmp_path: Path, drivers: DatabaseDrivers, shelly: ShellySim
 ) -> None:
     spec = PlugSpec("desk", "shelly", "127.0.0.1", shelly.port, (("gen", "2"),))
-    energy = EnergyLog(tmp_path / "energy.sqlite3")
+    flat = parse_tariff(Section("power.tariff", "<test>", {"currency": "EUR", "rate": 0.30}))
+    energy = EnergyLog(tmp_path / "energy.sqlite3", tariff=flat)
     now = time.time()
     energy.record("desk", now - 3 * 86400, None, 100.0)
     energy.record("desk", now - 3 * 86400 + 600, None, 160.0)  # 60 Wh three days ago
@@ -267,8 +270,21 @@ async def _power_scenario(s: Served, ctl: PlugController, shelly: ShellySim) -> 
     assert ctl.machine.hold_until == pytest.approx(time.time() + 3600, abs=5)
     assert (await s.client.post("/api/printers/Office/delay", json={"seconds": 90})).status == 200
     assert ctl.machine.delay == 90
-    days = (await (await s.client.get("/api/energy?printer=Office&days=5")).json())["days"]
+    assert ctl.energy is not None
+    first, second = ctl.energy.readings("desk", 0)[:2]  # the 60 Wh three days ago
+    ctl.energy.record_job("desk", f"{printer['key']}/1", first.ts, second.ts)
+    ctl.energy.record_job("desk", "Elsewhere/2", first.ts, second.ts)  # another queue's job
+    answer = await (await s.client.get("/api/energy?printer=Office&days=5")).json()
+    days = answer["days"]
     assert [round(d["wh"]) for d in days][:2] == [0, 60]
+    assert answer["currency"] == "EUR"
+    assert days[1]["cost"] == pytest.approx(0.018)  # 60 Wh at 0.30 per kWh
+    assert days[1]["estimated"] is False
+    assert sum(m["wh"] for m in answer["months"]) >= 60
+    [job] = answer["jobs"]
+    assert (job["job_id"], job["wh"], job["cost"], job["currency"]) == ("1", 60, 0.018, "EUR")
     chart = await s.client.get("/energy/Office.svg")
     assert chart.headers["Content-Type"].startswith("image/svg+xml")
-    assert "60.0 Wh" in await chart.text()
+    assert "60.0 Wh, 0.02 EUR" in await chart.text()
+    page = await (await s.client.get("/")).text()
+    assert "0.0180 EUR" in page  # the job's cost in the list under the chart
