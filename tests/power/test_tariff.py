@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from printerapp.config import Section
+from printerapp.config import Section, load_config
 from printerapp.errors import ConfigError
+from printerapp.power.settings import power_settings
 from printerapp.power.tariff import Tariff, parse_tariff, slices
 
 UTC = dt.UTC
@@ -127,3 +129,20 @@ def test_slices_tile_the_span_and_carry_the_rate_in_force(
         middle = dt.datetime.fromtimestamp((p.t0 + p.t1) / 2, tz)
         assert p.day == middle.date()
         assert p.rate == tariff.rate_at(middle.replace(tzinfo=None))
+
+
+def test_tariff_from_the_configuration_file(tmp_path: Path) -> None:
+    path = tmp_path / "printerapp.toml"
+    path.write_text(
+        '[power.tariff]\ncurrency = "EUR"\n'
+        '[[power.tariff.periods]]\nstart = "07:00"\nrate = 0.35\n'
+        "[[power.tariff.periods]]\nstart = 22:00:00\nrate = 0.20\n"
+        "[[power.tariff.changes]]\nsince = 2027-01-01\nrate = 0.30\n"
+    )
+    tariff = power_settings(load_config(path)).tariff
+    assert tariff is not None
+    assert [p.rate for p in tariff.versions[0].periods] == [0.35, 0.20]
+    assert power_settings(load_config(tmp_path / "absent.toml")).tariff is None
+    path.write_text('[power.tariff]\ncurrency = "EUR"\nperiods = [{start = "7am", rate = 1}]\n')
+    with pytest.raises(ConfigError, match=r"printerapp\.toml: power\.tariff\.periods\[0\]\.start"):
+        power_settings(load_config(path))
