@@ -10,7 +10,8 @@ size (CUPS's own table, :mod:`.pwgmedia`) in points precise enough to land
 on the standard size exactly, and moves the imageable area with it so the
 driver's margins stay as they were.  The page sizes' names and the
 printer code that selects them are untouched.  A made-up default resolution
-is replaced by a real one as well (:mod:`.queueres`).
+is replaced by a real one as well (:mod:`.queueres`), and a duplexer that is
+not installed takes two-sided printing away (:mod:`.queueduplex`).
 
 :func:`normalize_media` is pure; :func:`prepare_queue_ppd` is its file edge.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from printerapp.errors import PPDError
 from printerapp.ppd.install import write_atomic
 from printerapp.ppd.pwgmedia import PwgSize, standard_size
+from printerapp.ppd.queueduplex import normalize_duplex
 from printerapp.ppd.queueres import normalize_resolution
 
 __all__ = ["SizeLookup", "normalize_media", "points_for", "prepare_queue_ppd", "pwg_from_points"]
@@ -123,7 +125,8 @@ def prepare_queue_ppd(path: Path, lookup: SizeLookup = standard_size) -> list[st
     # Latin-1 maps every byte to one character, so whatever else the file holds is kept.
     text, changed = normalize_media(raw.decode("latin-1"), lookup)
     text, resolution = normalize_resolution(text)
-    if changed or resolution:
+    text, duplexer = normalize_duplex(text)
+    if changed or resolution or duplexer:
         try:
             write_atomic(path, text.encode("latin-1"))
         except OSError as exc:
@@ -137,4 +140,6 @@ def prepare_queue_ppd(path: Path, lookup: SizeLookup = standard_size) -> list[st
             resolution.old,
             resolution.new,
         )
+    if duplexer:
+        log.info("%s: one-sided only: the duplexer (%s) is not installed", path.name, duplexer)
     return changed

@@ -43,6 +43,20 @@ def test_demo_ppd_takes_a4_only_once_normalized(real_index: DriverIndex, tmp_pat
     assert {"A4 size", "A4 margins", "Letter size", "DL size"} <= set(after.accepted)
 
 
+OKI = Path("/usr/share/ppd/okidata/B6500PS.ppd")  # printer-driver-oki, in DRIVERS=all
+
+
+@pytest.mark.skipif(not OKI.is_file(), reason="printer-driver-oki is not installed")
+def test_a_duplexer_not_installed_is_not_advertised(tmp_path: Path) -> None:
+    (tmp_path / "before").mkdir()
+    assert "two-sided-long-edge" in check_media(OKI, tmp_path / "before").sides  # the bug
+    queue_ppd = tmp_path / "queue.ppd"
+    shutil.copyfile(OKI, queue_ppd)
+    prepare_queue_ppd(queue_ppd)
+    (tmp_path / "after").mkdir()
+    assert check_media(queue_ppd, tmp_path / "after").sides == ["one-sided"]
+
+
 def _dpi(text: str) -> tuple[int, int] | None:
     m = re.fullmatch(r"(\d+)(?:x(\d+))?dpi", text.strip())
     return (int(m.group(1)), int(m.group(2) or m.group(1))) if m else None

@@ -54,12 +54,14 @@ _RESOLUTIONS = """{
   ATTR charset attributes-charset utf-8
   ATTR naturalLanguage attributes-natural-language en
   ATTR uri printer-uri $uri
-  ATTR keyword requested-attributes printer-resolution-supported
+  ATTR keyword requested-attributes printer-resolution-supported,sides-supported
   STATUS successful-ok
   DISPLAY printer-resolution-supported
+  DISPLAY sides-supported
 }
 """
 _ADVERTISED = re.compile(r"^\s*printer-resolution-supported \([^)]*\) = (.+)$", re.M)
+_SIDES = re.compile(r"^\s*sides-supported \([^)]*\) = (.+)$", re.M)
 _MARGINS = """
     MEMBER integer media-bottom-margin {bottom}
     MEMBER integer media-left-margin {left}
@@ -73,8 +75,9 @@ class MediaResult:
 
     accepted: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    #: ``printer-resolution-supported`` as the queue advertises it
+    #: ``printer-resolution-supported`` and ``sides-supported`` as the queue advertises them
     resolutions: list[str] = field(default_factory=list)
+    sides: list[str] = field(default_factory=list)
 
 
 def client_sizes(text: str) -> dict[str, tuple[int, int, tuple[int, int, int, int] | None]]:
@@ -158,6 +161,8 @@ def check_media(ppd: Path, workdir: Path) -> MediaResult:
     result = MediaResult()
     if (advertised := _ADVERTISED.search(done.stdout)) is not None:
         result.resolutions = advertised.group(1).split(",")
+    if (sides := _SIDES.search(done.stdout)) is not None:
+        result.sides = sides.group(1).split(",")
     for line in done.stdout.splitlines():
         if line.strip().startswith("resolutions"):
             continue
