@@ -19,7 +19,18 @@ Prints:
 Targets: cold <= 3 s, query p95 <= 10 ms and >= 100x faster than
 cups-driverd, agreement >= 95 %.  ``--check`` turns a miss into exit 1.
 
+``--real-ids [TSV]`` measures coverage on real printers' device IDs instead
+(see :mod:`tests.ppd.realids`): answered by cups-driverd, agreeing with it,
+answered only by us and with what, answered by neither by make, and the
+share with a model-specific driver; every printer without one is listed with
+the reason.  Targets: agreement >= 99.5 % where cups-driverd answers, and,
+with the full driver set (``DRIVERS=all scripts/setup.sh``), >= 85 % with a
+model-specific driver.  ``--drivers default`` measures the default set on a
+machine with the full set, by hiding the extra packages' files from both us
+and cups-driverd in a private mount namespace (root).
+
 Usage: ``.venv/bin/python bench/ppd_match.py [--sample N] [--threads 4] [--check]``
+       ``.venv/bin/python bench/ppd_match.py --real-ids [TSV] [--drivers default|installed]``
 """
 
 from __future__ import annotations
@@ -42,7 +53,12 @@ from printerapp.cups import CupsDirs  # noqa: E402
 from printerapp.ppd.cache import load_index  # noqa: E402
 from printerapp.ppd.rank import DeviceQuery, rank  # noqa: E402
 from printerapp.ppd.settings import DriversConfig  # noqa: E402
+from tests.ppd.driverset import reexec_with_default_set  # noqa: E402
 from tests.ppd.idset import device_id_set, oracle, replay_serverbin  # noqa: E402
+from tests.ppd.realids import evaluate, load_real_ids, report  # noqa: E402
+
+#: where the development sample of real device IDs is kept, beside the checkout
+REAL_IDS = ("shared/data/real_device_ids.tsv",)
 
 
 def _ms(seconds: float) -> str:
@@ -104,13 +120,51 @@ def _report(results):  # type: ignore[no-untyped-def]
     return pct
 
 
+def _real_ids_path(given: str) -> Path:
+    if given:
+        return Path(given)
+    for parent in ROOT.parents:
+        for rel in REAL_IDS:
+            if (parent / rel).is_file():
+                return parent / rel
+    sys.exit("no real_device_ids.tsv beside the checkout: pass --real-ids PATH")
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    """Measure coverage on the real-ID sample, next to cups-driverd."""
+    if args.drivers == "default":
+        reexec_with_default_set()
+    printers = load_real_ids(_real_ids_path(args.real_ids))
+    dirs, config = CupsDirs.from_env(), DriversConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp)
+        index, _ = load_index(dirs, config, state)
+        print(f"driver set:        {args.drivers}")
+        print(f"PPDs indexed:      {len(index)} ({len(index.problems)} sources skipped)")
+        serverbin = replay_serverbin(
+            state / "serverbin", dirs.serverbin / "driver", config.exclude_programs
+        )
+        (state / "cache").mkdir()
+        env = dict(os.environ, CUPS_SERVERBIN=str(serverbin), CUPS_CACHEDIR=str(state / "cache"))
+        t0 = time.perf_counter()
+        outcomes = evaluate(index, printers, lambda i, m: oracle(i, m, env), args.threads)
+        print(f"oracle queries:    {len(outcomes)} in {time.perf_counter() - t0:.0f} s")
+        figures = report(outcomes)
+    ok = figures["agreement"] >= 99.5 and (args.drivers == "default" or figures["specific"] >= 85)
+    return 1 if args.check and not ok else 0
+
+
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=0, help="agreement on N IDs (0: all)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--real-ids", nargs="?", const="", default=None, metavar="TSV")
+    parser.add_argument("--drivers", choices=("installed", "default"), default="installed")
     args = parser.parse_args()
+    if args.real_ids is not None:
+        return _coverage(args)
     dirs, config = CupsDirs.from_env(), DriversConfig()
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)

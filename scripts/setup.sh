@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what printerapp needs on a Debian/Ubuntu machine: the CUPS/avahi
 # packages (with sudo when not root) and a venv at .venv with the project.
+# DRIVERS=all also installs the full driver set of scripts/drivers-all.txt
+# (DRIVERS=default, the default: foomatic, Gutenprint and cups-filters only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +16,32 @@ DEB_PACKAGES=(
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-missing=()
-for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+DRIVER_PACKAGES=()
+case "${DRIVERS:-default}" in
+  default) ;;
+  all) read -r -d '' -a DRIVER_PACKAGES < <(sed -e 's/#.*//' scripts/drivers-all.txt) || true ;;
+  *) echo "setup: DRIVERS must be 'default' or 'all', not '${DRIVERS}'" >&2; exit 2 ;;
+esac
+
+not_installed() {
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+mapfile -t missing < <(not_installed "${DEB_PACKAGES[@]}")
+mapfile -t missing_drivers < <(not_installed "${DRIVER_PACKAGES[@]}")
+if [ "${#missing[@]}" -gt 0 ] || [ "${#missing_drivers[@]}" -gt 0 ]; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+if [ "${#missing_drivers[@]}" -gt 0 ]; then
+  # no recommends: hplip's would pull in policykit, sane-utils and GUI helpers
+  echo "setup: installing the full driver set: ${missing_drivers[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    "${missing_drivers[@]}"
 fi
 
 PY="${PYTHON:-python3}"

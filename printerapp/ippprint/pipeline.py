@@ -26,6 +26,7 @@ from printerapp.ippprint.backend import backend_argv, backend_target
 from printerapp.ippprint.options import JobOptions
 from printerapp.ippprint.procs import Limits, Proc, supervise
 from printerapp.ippprint.security import check_program, filter_path
+from printerapp.ippprint.serverroot import job_serverroot
 from printerapp.mime.records import JobPlan
 
 __all__ = ["JobRun", "final_content_type", "job_environment", "run_job"]
@@ -110,6 +111,8 @@ class _Fds:
     """Descriptors the parent owns while it spawns; all closed afterwards."""
 
     owned: list[int] = field(default_factory=list)
+    #: kept open until the job ends, closed by :meth:`release`
+    held: list[int] = field(default_factory=list)
 
     def keep(self, fd: int) -> int:
         self.owned.append(fd)
@@ -124,6 +127,16 @@ class _Fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.owned.clear()
+
+    def hold(self, *held: int) -> None:
+        """Keep *held* open after :meth:`close`, until :meth:`release`."""
+        for fd in held:
+            self.owned.remove(fd)
+            self.held.append(fd)
+
+    def release(self) -> None:
+        self.owned, self.held = self.held, []
+        self.close()
 
 
 def _open_sink(run: JobRun, stdout_fd: int, fds: _Fds) -> int:
@@ -187,6 +200,9 @@ def _spawn_all(
     if backend is None:
         if not filters:
             _copy_document(run.document, sink)
+        # cupsd holds the backend's ends without a backend too: a filter's side-channel
+        # request then times out (c2esp asks for bidi) instead of dying of SIGPIPE
+        fds.hold(back_w, side_b)
         return procs
     o = run.options
     argv = backend_argv(run.device_uri or "", o.job_id, o.user, o.title, o.copies, o.encoded)
@@ -211,17 +227,24 @@ def run_job(
     """Run *plan* for *run*; raise FilterFailedError or BackendError on failure."""
     filters, backend = resolve_chain(run, plan, allow_insecure=allow_insecure)
     env = job_environment(run, plan, base_env)
-    fds = _Fds()
-    procs: list[Proc] = []
-    try:
-        procs = _spawn_all(run, filters, backend, env, stdout_fd, fds)
-    except BaseException:
-        fds.close()
-        supervise(procs, status, abort=True)
-        raise
-    fds.close()
     limits = Limits.from_env(os.environ if base_env is None else base_env)
-    failed = supervise(procs, status, limits=limits, cancelled=cancelled)
+    with job_serverroot(run.dirs.serverroot, run.printer, run.ppd, env["TMPDIR"]) as root:
+        if root is not None:  # cupsGetPPD(printer) in a filter finds the job's PPD
+            env["CUPS_SERVERROOT"] = str(root)
+        fds = _Fds()
+        procs: list[Proc] = []
+        try:
+            procs = _spawn_all(run, filters, backend, env, stdout_fd, fds)
+        except BaseException:
+            fds.close()
+            fds.release()
+            supervise(procs, status, abort=True)
+            raise
+        fds.close()
+        try:
+            failed = supervise(procs, status, limits=limits, cancelled=cancelled)
+        finally:
+            fds.release()
     if failed is None:
         return
     if failed.kind == "backend" and failed.exit_code is not None:

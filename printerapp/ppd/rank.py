@@ -23,6 +23,13 @@
 5. **Generic.**  Still nothing, but CMD declares PDF, PostScript or PCL: a
    generic PPD of that language, marked ``generic``.
 6. Otherwise the device is unsupported, with the reason.
+
+A driver that needs more than free software (hplip's PPDs for printers that
+need HP's proprietary plugin) says so in its reasons.  When CUPS's first
+choice is such a driver and a free driver exists for the same printer (any
+of the plugin PPD's own spellings of it; foo2zjs for the LaserJet 1018/1020),
+the free one is put first: here, too, we disagree with cups-driverd on
+purpose, since without the plugin its choice prints nothing.
 """
 
 from __future__ import annotations
@@ -92,7 +99,12 @@ def _reasons(rec: DriverRecord, score: int, dev: DeviceId) -> tuple[str, ...]:
         out.append("languages " + ",".join(sorted(langs)))
     if rec.recommended:
         out.append("recommended")
-    return tuple(out)
+    return tuple(out) + _needs(rec)
+
+
+def _needs(rec: DriverRecord) -> tuple[str, ...]:
+    """The reason saying what else the driver needs, if anything (HP's plugin)."""
+    return (f"needs {rec.needs}",) if rec.needs else ()
 
 
 def _cups_candidates(
@@ -120,7 +132,7 @@ def _respelled_candidates(
 
 def _same_model_candidates(same_model: list[DriverRecord]) -> list[Candidate]:
     hits = sorted(same_model, key=lambda r: not r.recommended)  # stable: CUPS's order otherwise
-    return [Candidate(r, 0, ("same model, normalised MFG+MDL",)) for r in hits]
+    return [Candidate(r, 0, ("same model, normalised MFG+MDL", *_needs(r))) for r in hits]
 
 
 def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
@@ -135,6 +147,25 @@ def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     return out
 
 
+def _free_first(index: DriverIndex, found: list[Candidate]) -> list[Candidate]:
+    """Put free drivers for the same printer before a first choice that needs a plugin."""
+    first = found[0].record
+    models = sorted(
+        {
+            (r.manufacturer, r.model)
+            for r in index.records
+            if r.make_and_model == first.make_and_model
+        }
+    )
+    why = f"free driver for this model; {first.make_and_model!r} needs {first.needs}"
+    free: dict[str, Candidate] = {}
+    for make, model in models:
+        for rec in index.same_model(make, model):
+            if not rec.needs and not rec.generic:
+                free.setdefault(rec.name, Candidate(rec, 0, (why,)))
+    return [*free.values(), *(c for c in found if c.record.name not in free)]
+
+
 def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     """Rank the PPDs for a device (without pins); explain when there is none."""
     dev = parse_device_id(query.device_id)
@@ -142,6 +173,8 @@ def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     if not found and dev.model:
         same_model = index.same_model(dev.manufacturer, dev.model)
         found = _respelled_candidates(index, dev, same_model) or _same_model_candidates(same_model)
+    if found and found[0].record.needs:
+        found = _free_first(index, found)
     found = found or _generic_candidates(index, dev)
     if not found:
         what = dev.make_and_model or query.make_model or query.device_id or "device"

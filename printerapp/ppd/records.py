@@ -19,6 +19,9 @@ _RECOMMENDED = " (recommended)"
 _DRV_FLAG = re.compile(r"(?:^|,)([RC])([01])(?=,|$)")
 #: PPDs that drive a whole class of printers, offered when no model matches
 _GENERIC = re.compile(r"\bgeneric\b", re.IGNORECASE)
+#: hplip marks the PPDs of printers its free code cannot drive alone in the NickName
+_HP_PLUGIN = "requires proprietary plugin"
+HP_PLUGIN_NEED = "HP's proprietary plugin (not free; install it with hp-plugin)"
 # cups-driverd's record buffers (size - 1): what it compares is cut to these lengths
 MAKE_MAX = 127
 MAKE_AND_MODEL_MAX = 127
@@ -59,6 +62,8 @@ class DriverRecord:
     product: str = ""
     psversion: str = ""
     ppd_type: str = "postscript"
+    #: what the driver needs besides free software ("" when nothing)
+    needs: str = ""
     #: lower-case forms used by the matcher, computed once
     key_make_model: str = field(default="", repr=False, compare=False)
     key_device_id: str = field(default="", repr=False, compare=False)
@@ -80,6 +85,7 @@ class DriverRecord:
             color=color,
             recommended=_RECOMMENDED in rec.nickname or drv.get("R") == "1",
             generic=make.lower() == "generic" or bool(_GENERIC.search(rec.nickname)),
+            needs=HP_PLUGIN_NEED if _HP_PLUGIN in rec.make_and_model.lower() else rec.needs,
             key_make_model=ascii_fold(rec.make_and_model),
             key_device_id=ascii_fold(rec.device_id),
         )

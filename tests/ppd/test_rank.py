@@ -6,9 +6,10 @@ import pytest
 
 from printerapp.deviceid import model_key
 from printerapp.ppd.index import DriverIndex
-from printerapp.ppd.match import compile_query, names_key
+from printerapp.ppd.match import compile_query, names_key, score_device_id
 from printerapp.ppd.rank import DeviceQuery, choose, rank
 from printerapp.ppd.settings import DriversConfig
+from tests.ppd.idset import oracle
 
 
 def test_names_key_orders_numbers_by_value() -> None:
@@ -86,13 +87,14 @@ def test_same_model_where_cups_cannot_read_the_ppds_own_id(real_index: DriverInd
 
 
 def test_a_cmd_unlike_the_ppds_still_matches_mfg_and_mdl(real_index: DriverIndex) -> None:
-    # cups-driverd's CMD group is optional: this ID scores 2 on MFG+MDL (checked against it).
-    query = DeviceQuery(
-        "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,PCLXL;", "HP LaserJet 2100 Series"
-    )
-    best = rank(real_index, query, 1).best
+    # cups-driverd's CMD group is optional: this ID's groups score 2, on MFG+MDL, and the
+    # first choice is cups-driverd's whichever driver set is installed (Gutenprint's by
+    # default; hplip's, whose make-and-model also matches, with DRIVERS=all).
+    device_id = "MFG:Hewlett-Packard;MDL:HP LaserJet 2100 Series;CMD:PJL,PCLXL;"
+    best = rank(real_index, DeviceQuery(device_id, "HP LaserJet 2100 Series"), 1).best
     assert best is not None
-    assert (best.record.name, best.score) == ("gutenprint.5.3://hp-lj_2100/expert", 2)
+    assert best.record.name == oracle(device_id, "HP LaserJet 2100 Series")
+    assert score_device_id(compile_query(device_id, ""), best.record) == 2
 
 
 @pytest.mark.parametrize(
@@ -165,3 +167,22 @@ def test_pin_wins(real_index: DriverIndex) -> None:
     assert best is not None
     assert best.record.name.endswith("Generic-PDF_Printer-PDF.ppd")
     assert choose(real_index, query, "no/such.ppd").reason
+
+
+def test_a_driver_needing_hps_plugin_says_so(real_index: DriverIndex) -> None:
+    plugin = [r for r in real_index.records if r.name.startswith("hplip:") and r.needs]
+    if not plugin:
+        pytest.skip("hplip is not installed (DRIVERS=all scripts/setup.sh)")
+    # hplip's NickName: "HP LaserJet 1018, hpcups 3.22.10, requires proprietary plugin"
+    query = DeviceQuery("MFG:HP;MDL:HP LaserJet 1018 Printer;", "HP LaserJet 1018 Printer")
+    choice = rank(real_index, query)
+    needing = [c for c in choice.candidates if c.record.name.startswith("hplip:")]
+    assert needing
+    assert all("needs HP's proprietary plugin" in " ".join(c.reasons) for c in needing)
+    # cups-driverd offers only hplip's; foo2zjs drives the 1018 without the plugin
+    assert oracle(query.device_id, query.make_model) == needing[0].record.name
+    best = choice.best
+    assert best is not None
+    assert best.record.name == "foo2zjs:0/ppd/foo2zjs/HP-LaserJet_1018.ppd"
+    assert best.reasons[0].startswith("free driver for this model;")
+    assert "needs HP's proprietary plugin" in best.reasons[0]

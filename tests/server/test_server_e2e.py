@@ -138,7 +138,8 @@ def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: 
         assert txt[b"PaperMax"] == b"legal-A4"
         assert b"image/urf" in txt[b"pdl"]
         assert b"image/pwg-raster" in txt[b"pdl"]
-        # as the queue says: Gutenprint's LaserJet 2100 PPD offers Duplex, and no colour
+        # as the queue says: the LaserJet 2100 PPD (Gutenprint's, or hplip's) offers Duplex,
+        # and no colour
         assert (txt[b"Color"], txt[b"Duplex"]) == (b"F", b"T")
         assert _in_subtype(queue["name"], "_universal")
         assert _in_subtype(queue["name"], "_print")
