@@ -29,7 +29,9 @@ from tests.support.server import Daemon, Printer, kill_queues, queue_processes
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
 TESTPAGE = "/usr/share/cups/data/default-testpage.pdf"
-READY_S = 2.0
+#: announcement to a running queue; a bound for CI's slow machines, not the target
+#: (bench/queues.py measures hot-plug to ready against the issue's 250 ms p95)
+READY_S = 5.0
 
 
 @pytest.fixture
