@@ -146,7 +146,7 @@ def test_printer_detail_jobs_supplies_and_actions(
         assert [s["name"] for s in supplies[:2]] == ["Cyan Toner", "Magenta Toner"]
         assert [s["level"] for s in supplies[:4]] == [55, 19, 40, 34]
         assert supplies[0]["colour"].upper() == "#00FFFF"
-        assert "toner-low-report" in done["state_reasons"]
+        assert done["state_reasons"] == ["toner-low-report"]
         # 4. reprint: a new job from the kept document reaches the sink again
         path = f"/api/printers/Front%20Desk/documents/{job['document']}/reprint"
         resp = await client.post(path, json={})
