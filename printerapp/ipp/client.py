@@ -18,7 +18,19 @@ import aiohttp
 from printerapp.errors import IppError
 from printerapp.ipp.request import IppAttribute, print_job_header, response_status
 
-__all__ = ["get_jobs", "get_printer_attributes", "jobs_message", "post_ipp", "print_job"]
+__all__ = [
+    "JOB_OPERATIONS",
+    "get_jobs",
+    "get_printer_attributes",
+    "identify_printer",
+    "job_operation",
+    "jobs_message",
+    "post_ipp",
+    "print_job",
+]
+
+#: the per-job operations :func:`job_operation` sends, by pyipp's name
+JOB_OPERATIONS = ("CANCEL_JOB", "HOLD_JOB", "RELEASE_JOB")
 
 
 async def post_ipp(port: int, body: bytes, timeout_s: float, host: str = "127.0.0.1") -> int:
@@ -83,7 +95,19 @@ async def _execute(
             return await ipp.execute(IppOperation[operation], message)
     except (IPPError, OSError, TimeoutError) as exc:
         what = operation.title().replace("_", "-")
-        raise IppError(f"{what} on {printer_uri}: {exc or type(exc).__name__}") from exc
+        raise IppError(f"{what} on {printer_uri}: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """Say why a request failed: the IPP status by name when the printer answered one."""
+    details = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    code = details.get("status-code")
+    if isinstance(code, int):
+        from pyipp.enums import IppStatus
+
+        name = IppStatus(code).name if code in IppStatus._value2member_map_ else "unknown"
+        return f"status {code:#06x} ({name.lower().replace('_', '-')})"
+    return str(exc) or type(exc).__name__
 
 
 async def get_jobs(
@@ -99,10 +123,31 @@ async def get_jobs(
     return [j for j in jobs if isinstance(j, dict)] if isinstance(jobs, list) else []
 
 
-async def get_printer_attributes(printer_uri: str, timeout_s: float) -> dict[str, Any]:
-    """Return the printer attributes of *printer_uri* (Get-Printer-Attributes, all of them)."""
-    message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
+async def get_printer_attributes(
+    printer_uri: str, timeout_s: float, requested: list[str] | None = None
+) -> dict[str, Any]:
+    """Return the printer attributes of *printer_uri* (Get-Printer-Attributes; all by default)."""
+    attrs: dict[str, Any] = {"attributes-natural-language": "en"}
+    if requested:
+        attrs["requested-attributes"] = requested
+    message = {"operation-attributes-tag": attrs}
     response = await _execute(printer_uri, "GET_PRINTER_ATTRIBUTES", message, timeout_s)
     printers = response.get("printers") or [{}]
     first = printers[0] if isinstance(printers, list) else {}
     return first if isinstance(first, dict) else {}
+
+
+async def job_operation(
+    printer_uri: str, operation: str, job_id: int, timeout_s: float, user: str = "printerapp"
+) -> None:
+    """Send Cancel-Job, Hold-Job or Release-Job (*operation*, see JOB_OPERATIONS) for *job_id*."""
+    if operation not in JOB_OPERATIONS:
+        raise ValueError(f"not a job operation: {operation!r}")
+    attrs = {"attributes-natural-language": "en", "job-id": job_id, "requesting-user-name": user}
+    await _execute(printer_uri, operation, {"operation-attributes-tag": attrs}, timeout_s)
+
+
+async def identify_printer(printer_uri: str, timeout_s: float) -> None:
+    """Send Identify-Printer: the printer shows itself its default way (ippeveprinter: sound)."""
+    message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
+    await _execute(printer_uri, "IDENTIFY_PRINTER", message, timeout_s)

@@ -136,7 +136,7 @@ def _print(document: Path, env: Mapping[str, str], status: StatusForwarder, stdo
     from printerapp.power.hook import powered  # switches a plug on; free without $PRINTERAPP_PLUG
 
     with powered(env, printer, job.device_uri, opts.job_id, status.say):
-        code = print_with_policy(
+        attempts = print_with_policy(
             job,
             plan,
             status,
@@ -145,12 +145,13 @@ def _print(document: Path, env: Mapping[str, str], status: StatusForwarder, stdo
             stdout_fd=stdout_fd,
             cancelled=cancel_check(env),
         )
-        if job.device_uri and code == 0:  # a network printer's supplies, read while it is on
+        # printed (a failure raised): a network printer's supplies, read while it is on
+        if job.device_uri:
             from printerapp.supplies.job import job_status_lines
 
             for line in job_status_lines(env):
                 status.say(line)
-        return code
+        return attempts
 
 
 def run_document(

@@ -49,7 +49,10 @@ IPPEVE_REASONS = frozenset(
     }
 )
 #: reasons that describe this job's connection, cleared when the job ends
-TRANSIENT = frozenset({"connecting-to-device", "offline", "timed-out", "other"})
+TRANSIENT = frozenset(
+    # the socket backend sets the last one while the printer finishes the job, and never clears it
+    {"connecting-to-device", "offline", "timed-out", "other", "cups-waiting-for-job-completed"}
+)
 _SUFFIX = re.compile(r"-(?:error|warning|report)$")
 #: what the CUPS network backends say while the printer does not answer
 _UNREACHABLE = re.compile(

@@ -28,6 +28,8 @@ _INHERITED = (
     "TZ",
     "PRINTERAPP_CONFIG",
     "PRINTERAPP_STATE_DIR",
+    # "off" in the daemon's environment: no job polls its printer's SNMP agent
+    "PRINTERAPP_SNMP",
 )
 
 

@@ -24,7 +24,7 @@ from printerapp.errors import IppError
 from printerapp.ipp import request as ipp
 from printerapp.ipp.keywords import ORIENTATION, PRINT_QUALITY
 
-__all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "resubmit"]
+__all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "print_kept", "resubmit"]
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,11 @@ async def _print_job(job: KeptJob, port: int, host: str) -> int:
             return ipp.response_status(await resp.read())
     except (ValueError, aiohttp.ClientError, TimeoutError) as exc:
         raise IppError(f"port {port}: {exc or type(exc).__name__}") from exc
+
+
+async def print_kept(job: KeptJob, port: int, host: str = "127.0.0.1") -> int:
+    """Send *job* as a new Print-Job and keep the copy (a reprint); return the IPP status."""
+    return await _print_job(job, port, host)
 
 
 async def resubmit(job: KeptJob, port: int, host: str = "127.0.0.1") -> bool:

@@ -168,6 +168,7 @@ class Server:
             state_dir=self.settings.manager.state_dir,
             power=self.power,
             ranker=self.ranker,
+            keep=self.settings.keep,
         )
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         limits = self.limits or Limits.for_fd_limit(soft)

@@ -16,6 +16,8 @@ Example::
     restart_interval = 300              # seconds between tries of a crash-looping queue
                                         # (0: it stays stopped until restarted by hand)
     error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
+    keep_hours = 24                     # hours a printed document is kept for "Reprint" (0: none)
+    keep_max_mb = 256                   # MiB of kept documents per printer, oldest dropped first
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -30,7 +32,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
@@ -39,6 +41,7 @@ from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
+from printerapp.web.kept import KeepSettings
 
 __all__ = [
     "DEFAULT_CONTROL_PORT",
@@ -63,6 +66,8 @@ _SERVER_KEYS = {
     "job_time_limit",
     "restart_interval",
     "error_policy",
+    "keep_hours",
+    "keep_max_mb",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -75,6 +80,8 @@ class ServerSettings:
     control_host: str = "127.0.0.1"
     control_port: int = DEFAULT_CONTROL_PORT
     log_level: str = "INFO"
+    #: documents kept for reprints
+    keep: KeepSettings = field(default_factory=KeepSettings)
 
 
 def parse_address(text: str, where: str) -> tuple[str, int]:
@@ -153,4 +160,8 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
         error_policy=_policy(server, ErrorPolicy.RETRY_JOB.value),
     )
-    return ServerSettings(manager, host, port, level)
+    keep = KeepSettings(
+        hours=server.number("keep_hours", 24, minimum=0, maximum=24 * 366),
+        max_bytes=int(server.number("keep_max_mb", 256, minimum=0, maximum=1 << 20) * 1024 * 1024),
+    )
+    return ServerSettings(manager, host, port, level, keep)

@@ -5,7 +5,8 @@
 * :mod:`.parse` -- walked varbinds to a report, pure and forgiving;
 * :mod:`.snmp` -- the pysnmp edge (the only module importing pysnmp);
 * :mod:`.poller` -- one bounded poll that answers "unknown" instead of failing;
-* :mod:`.ippattrs` -- a report as the ``ATTR:`` lines ippeveprinter takes from a job.
+* :mod:`.ippattrs` -- a report as the ``ATTR:`` lines ippeveprinter takes from a job;
+* :mod:`.levels` -- a queue's ``marker-*`` / ``printer-supply`` attributes back as bars.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.rank import Choice, DeviceQuery, rank
-from printerapp.web import api, dashboard, events
+from printerapp.web import api, dashboard, events, printer_api, printer_page
+from printerapp.web.kept import KeepSettings
 from printerapp.web.power import NoPower, PowerControl
 from printerapp.web.security import SECURITY, Security, security_middleware
 from printerapp.web.view import WEB, Ranker, WebContext, snapshot
@@ -73,6 +74,7 @@ def add_dashboard(
     ranker: Ranker | None = None,
     dirs: CupsDirs | None = None,
     clock: Callable[[], float] | None = None,
+    keep: KeepSettings | None = None,
 ) -> WebParts:
     """Add the dashboard, its API, the event stream and the security checks to *app*."""
     security = Security.for_bind(bind_host, state_dir)
@@ -91,6 +93,8 @@ def add_dashboard(
     app.middlewares.append(security_middleware(security))
     api.add_api_routes(app)
     dashboard.add_dashboard_routes(app)
+    printer_api.add_printer_api(app, keep or KeepSettings())
+    printer_page.add_printer_page(app)
 
     async def watching(_app: web.Application) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())

@@ -126,7 +126,8 @@ def _row(ctx: WebContext, info: PrinterInfo, csrf: str) -> str:
     off_at = "" if power is None or power.off_at is None else f"{power.off_at:.3f}"
     return (
         f'<tr id="printer-{_a(info.key)}" data-name="{_a(info.name)}">'
-        f'<td class="name">{escape(info.name)}<div class="sub">{escape(info.uri)}</div>'
+        f'<td class="name"><a href="/printers/{_a(quote(info.key, safe=""))}">{escape(info.name)}'
+        f'</a><div class="sub">{escape(info.uri)}</div>'
         f'<div class="sub">{escape(info.make_and_model)}</div></td>'
         f"{_state(info, ctx.clock())}"
         '<td class="jobs">-</td>'

@@ -47,6 +47,17 @@ def test_status_translation_for_ippeveprinter() -> None:
     assert lines[-1] == "STATE: +toner-low"
 
 
+def test_waiting_for_the_printer_to_finish_ends_with_the_job() -> None:
+    """CUPS's socket backend never clears it: left alone, "other-report" stays on the printer."""
+    out = io.BytesIO()
+    fwd = StatusForwarder(out)
+    fwd.write(b"STATE: +cups-waiting-for-job-completed\nINFO: Waiting for printer to finish.\n")
+    fwd.end()
+    lines = out.getvalue().decode().splitlines()
+    assert lines[0] == "STATE: +other"
+    assert lines[-2:] == ["STATE: -other", "ATTR: printer-alert-description='none'"]
+
+
 TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid
    0: 0100007F:A000 0100007F:2382 04 0000F000:00000000 01:00000014 00000000     0
    1: 0100007F:A001 0100007F:2382 06 00000000:00000000 03:00001770 00000000     0

@@ -62,6 +62,8 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[server]\nrestart_interval = "5m"\n', r"server\.restart_interval: expected a number"),
         ('[server]\nerror_policy = "retry"\n', r"server\.error_policy: 'retry' is not one of"),
         ('[printers."x"]\nerror_policy = "x"\n', r"printers\.x\.error_policy: 'x' is not"),
+        ("[server]\nkeep_hours = -1\n", r"server\.keep_hours: -1 is below the minimum 0"),
+        ('[server]\nkeep_max_mb = "1G"\n', r"server\.keep_max_mb: expected a number"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -83,6 +85,13 @@ def test_job_limits(tmp_path: Path) -> None:
     defaults = _settings(tmp_path, "")
     assert defaults.manager.job_cpu_limit > 0
     assert defaults.manager.job_time_limit > 0
+
+
+def test_documents_kept_for_reprints(tmp_path: Path) -> None:
+    defaults = _settings(tmp_path, "").keep
+    assert (defaults.hours, defaults.max_bytes) == (24.0, 256 * 1024 * 1024)
+    keep = _settings(tmp_path, "[server]\nkeep_hours = 2.5\nkeep_max_mb = 10\n").keep
+    assert (keep.hours, keep.max_bytes) == (2.5, 10 * 1024 * 1024)
 
 
 def test_restart_interval(tmp_path: Path) -> None:

@@ -1,0 +1,219 @@
+"""One printer in detail, its job actions, and the JSON routes for them.
+
+=======  ==============================================  ==================================
+method   path                                            answer
+=======  ==============================================  ==================================
+GET      /api/printers/{name}                            the printer as ``/api/printers``
+                                                         lists it, plus ``printer_state``,
+                                                         ``state_reasons``, ``state_message``,
+                                                         ``operations``, ``jobs``,
+                                                         ``supplies`` and ``kept``
+POST     /api/printers/{name}/jobs/{id}/cancel           ``{"message"}`` (Cancel-Job)
+POST     /api/printers/{name}/jobs/{id}/hold|release     409 when the queue lacks the operation
+POST     /api/printers/{name}/documents/{key}/reprint    ``{"message"}``: a new job
+POST     /api/printers/{name}/identify                   ``{"message"}`` (Identify-Printer)
+=======  ==============================================  ==================================
+
+``{name}`` is the service name (URL-encoded) or the queue key.  A
+background task keeps the documents of listed jobs (:mod:`.kept`) every
+:data:`KEEP_SCAN_S` and drops expired ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from printerapp.errors import InputError, IppError, JobError, PrinterProcessError
+from printerapp.manager.resubmit import KeptJob, job_attributes, print_kept
+from printerapp.manager.system import PrinterInfo
+from printerapp.supplies.levels import supplies_json
+from printerapp.web.http import read_json_object
+from printerapp.web.jobs import (
+    JobView,
+    QueueStatus,
+    jobs_json,
+    queue_jobs,
+    queue_status,
+    run_job_operation,
+    send_identify,
+)
+from printerapp.web.kept import KeepSettings, KeptDocument, find_kept, keep_documents, list_kept
+from printerapp.web.kept import prune as prune_kept
+from printerapp.web.view import WEB, WebContext
+
+__all__ = [
+    "KEEP",
+    "KEEP_SCAN_S",
+    "PRINTER_ACTIONS",
+    "Detail",
+    "add_printer_api",
+    "detail_json",
+    "printer_action",
+    "printer_detail",
+]
+
+log = logging.getLogger(__name__)
+
+KEEP = web.AppKey("keep_settings", KeepSettings)
+#: seconds between keeping the listed jobs' documents (ippeveprinter deletes them 60 s after)
+KEEP_SCAN_S = 5.0
+PRINTER_ACTIONS = ("cancel", "hold", "release", "reprint", "identify")
+_JOB_ID = re.compile(r"^\d{1,9}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """One printer with what its queue says now; status None when the queue did not answer."""
+
+    info: PrinterInfo
+    status: QueueStatus | None
+    jobs: tuple[JobView, ...]
+    kept: tuple[KeptDocument, ...]
+    #: job id -> key of its kept document, for the jobs the queue lists
+    documents: dict[int, str]
+    #: why the queue's status is missing ("" when it answered)
+    problem: str = ""
+
+
+def spool_of(ctx: WebContext, info: PrinterInfo) -> Path:
+    """Return the spool directory of *info*'s queue."""
+    return ctx.manager.spool_dir / info.key
+
+
+def _documents(jobs: tuple[JobView, ...], kept: tuple[KeptDocument, ...]) -> dict[int, str]:
+    by_origin = {(d.job_id, int(d.created)): d.key for d in kept}
+    out = {}
+    for job in jobs:
+        if job.created is not None and (key := by_origin.get((job.id, int(job.created)))):
+            out[job.id] = key
+    return out
+
+
+async def printer_detail(ctx: WebContext, keep: KeepSettings, name: str) -> Detail:
+    """Return printer *name* with its queue's state, jobs, supplies and kept documents."""
+    info = ctx.printer(name)
+    spool = spool_of(ctx, info)
+    status: QueueStatus | None = None
+    jobs: tuple[JobView, ...] = ()
+    problem = f"the queue is {info.state}"
+    if info.state == "running":
+        try:
+            status, listed = await asyncio.gather(queue_status(info.port), queue_jobs(info.port))
+            jobs, problem = tuple(listed), ""
+            await asyncio.to_thread(keep_documents, spool, jobs, keep)
+        except IppError as exc:
+            problem = str(exc)
+    kept = tuple(await asyncio.to_thread(list_kept, spool))
+    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem)
+
+
+def detail_json(detail: Detail) -> dict[str, Any]:
+    """Return *detail* as ``GET /api/printers/{name}`` answers it."""
+    out = asdict(detail.info)
+    status = detail.status
+    out.update(
+        printer_state=status.state if status else None,
+        state_reasons=list(status.reasons) if status else [],
+        state_message=status.message if status else detail.problem,
+        operations=sorted(status.operations) if status else [],
+        jobs=jobs_json(detail.jobs, detail.documents),
+        supplies=supplies_json(status.supplies) if status else [],
+        kept=[
+            {
+                "key": d.key,
+                "job_id": d.job_id,
+                "name": d.job_name,
+                "user": d.user,
+                "created": d.created,
+                "size": d.size,
+            }
+            for d in detail.kept
+        ],
+    )
+    return out
+
+
+async def _reprint(ctx: WebContext, info: PrinterInfo, key: str) -> str:
+    doc = find_kept(spool_of(ctx, info), key)
+    values = await asyncio.to_thread(doc.variables)
+    job = KeptJob(doc.path, doc.content_type, doc.user, doc.job_name, job_attributes(values))
+    try:
+        status = await print_kept(job, info.port)
+    except (OSError, IppError) as exc:
+        raise JobError(f"{info.name}: reprint of job {doc.job_id}: {exc}") from exc
+    if status >= 0x0100:
+        raise JobError(f"{info.name}: the queue refused the reprint (status {status:#06x})")
+    return f"{info.name}: job {doc.job_id} ({doc.job_name or 'untitled'}) sent again"
+
+
+async def printer_action(ctx: WebContext, name: str, action: str, target: str = "") -> str:
+    """Carry out *action* (cancel, hold, release: a job id; reprint: a document key; identify)."""
+    info = ctx.printer(name)
+    if action not in PRINTER_ACTIONS:
+        raise InputError(f"unknown action {action!r} (one of {', '.join(PRINTER_ACTIONS)})")
+    if info.state != "running":
+        raise PrinterProcessError(f"printer {info.name!r} is not running ({info.state})")
+    if action == "identify":
+        return await send_identify(info.port, info.name)
+    if action == "reprint":
+        return await _reprint(ctx, info, target)
+    if not _JOB_ID.match(target):
+        raise InputError(f"{target!r} is not a job id")
+    return await run_job_operation(info.port, info.name, int(target), action)
+
+
+async def _detail(request: web.Request) -> web.Response:
+    detail = await printer_detail(request.app[WEB], request.app[KEEP], request.match_info["name"])
+    return web.json_response(detail_json(detail))
+
+
+async def _act(request: web.Request) -> web.Response:
+    await read_json_object(request, empty_ok=True)  # nothing is needed, but only JSON is taken
+    match = request.match_info
+    target = match.get("job") or match.get("doc") or ""
+    message = await printer_action(request.app[WEB], match["name"], match["action"], target)
+    return web.json_response({"message": message})
+
+
+async def keep_loop(app: web.Application) -> None:
+    """Keep the listed jobs' documents and drop expired ones, every KEEP_SCAN_S."""
+    ctx, keep = app[WEB], app[KEEP]
+    while True:
+        for info in ctx.manager.printers():
+            spool = spool_of(ctx, info)
+            try:
+                if info.state == "running":
+                    jobs = await queue_jobs(info.port)
+                    await asyncio.to_thread(keep_documents, spool, jobs, keep)
+                await asyncio.to_thread(prune_kept, spool, keep, ctx.clock())
+            except (IppError, OSError) as exc:
+                log.debug("%s: keeping documents: %s", info.name, exc)
+        await asyncio.sleep(KEEP_SCAN_S)
+
+
+def add_printer_api(app: web.Application, keep: KeepSettings) -> None:
+    """Add the per-printer JSON routes and the keeping task to *app* (which holds WEB)."""
+    app[KEEP] = keep
+    base = "/api/printers/{name}"
+    app.router.add_get(base, _detail)
+    app.router.add_post(base + "/jobs/{job}/{action:cancel|hold|release}", _act)
+    app.router.add_post(base + "/documents/{doc}/{action:reprint}", _act)
+    app.router.add_post(base + "/{action:identify}", _act)
+
+    async def keeping(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(keep_loop(app), name="keep documents")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(keeping)
