@@ -12,7 +12,9 @@ reading of that plug:
 
 That energy is added to the daily totals, split in proportion to time when
 the two readings lie on different days, so midnight loses nothing.  A job's
-energy is the sum over the readings in its time span.
+energy is the sum over the readings in its time span; so is a pre-warm
+period's (the plug on for a print dialog, before a job or without one), kept
+in its own table so that dialog time never counts as job time.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ CREATE TABLE IF NOT EXISTS daily (
 CREATE TABLE IF NOT EXISTS jobs (
     plug TEXT NOT NULL, job TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
     wh REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS prewarms (
+    plug TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
+    wh REAL NOT NULL, job_followed INTEGER NOT NULL);
 """
 
 
@@ -157,6 +162,28 @@ class EnergyLog:
             self._db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?)", (plug, job, start, end, wh))
         return float(wh)
 
+    def record_prewarm(self, plug: str, start: float, end: float, job_followed: bool) -> float:
+        """Store and return a pre-warm period's energy: the readings between *start* and *end*."""
+        (wh,) = self._db.execute(
+            "SELECT COALESCE(SUM(delta_wh), 0) FROM readings WHERE plug = ? AND ts > ? AND ts <= ?",
+            (plug, start, end),
+        ).fetchone()
+        with self._db:
+            self._db.execute(
+                "INSERT INTO prewarms VALUES (?, ?, ?, ?, ?)",
+                (plug, start, end, wh, int(job_followed)),
+            )
+        return float(wh)
+
+    def prewarms(self, plug: str, since: float) -> list[tuple[float, float, float, bool]]:
+        """Return (start, end, Wh, job followed) of the pre-warms that ended after *since*."""
+        rows = self._db.execute(
+            "SELECT start_ts, end_ts, wh, job_followed FROM prewarms WHERE plug = ? "
+            "AND end_ts > ? ORDER BY end_ts",
+            (plug, since),
+        ).fetchall()
+        return [(a, b, wh, bool(j)) for a, b, wh, j in rows]
+
     def daily(self, plug: str, days: int, now: float) -> list[DailyTotal]:
         """Return the daily totals of the last *days* days up to *now*, oldest first."""
         today = dt.datetime.fromtimestamp(now, self.tz).date()
@@ -198,6 +225,13 @@ def energy_report(log: EnergyLog, plug: str, days: int, now: float) -> str:
         for job, start, _end, wh in jobs[-10:]:
             when = dt.datetime.fromtimestamp(start, log.tz).strftime("%Y-%m-%d %H:%M")
             lines.append(f"  {when}  {job:<24} {wh:8.1f} Wh")
+    warms = log.prewarms(plug, since)
+    if warms:
+        minutes = sum(end - start for start, end, _wh, _j in warms) / 60
+        lines.append(
+            f"Pre-warm: {len(warms)} times, {minutes:.1f} min on, "
+            f"{sum(w[2] for w in warms):.1f} Wh, {sum(w[3] for w in warms)} followed by a job"
+        )
     offs = log.switch_offs(plug, since)
     if offs:
         ts, watts, counter = offs[-1]
