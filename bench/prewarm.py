@@ -11,6 +11,7 @@ Each run: ipptool sends the dialog's Get-Printer-Attributes ("dialog
 opened", t=0); a job follows *after* seconds later (15 s, as a person
 choosing options).  Printed per mode:
 
+* dialog -> plug on: the simulator's relay switching on, from t=0;
 * dialog -> ready: the printer's port opening, from t=0;
 * job -> ready: the same from the job's submission: how long the job had to
   wait for the printer (0 when it was up first).  The targets apply to it;
@@ -74,8 +75,8 @@ async def _wait(what: object, timeout_s: float) -> None:
 
 async def _run(
     workdir: Path, ppd: Path, mode: str, warmup: float, after: float
-) -> tuple[float, float, float]:
-    """Return (dialog -> ready, submission -> ready, submission -> backend start) for one mode."""
+) -> tuple[float, float, float, float]:
+    """Return (dialog -> plug on, dialog -> ready, job -> ready, job -> backend) for one mode."""
     with (
         ShellySim(gen=2, power_w=30.0, is_on=mode == "warm") as plug,
         PoweredPrinter(lambda: plug.is_on, boot_delay=warmup) as device,
@@ -84,6 +85,12 @@ async def _run(
         async with running_rig(workdir, ppd, device, toml, prewarm=mode != "off") as rig:
             if mode == "warm":
                 await _wait(lambda: device.ready_at is not None, warmup + 10)
+                # one untimed job first: the filters' caches are cold in the first run only
+                await _submit(rig)
+                await _wait(lambda: device.job_connected_at, JOB_TIMEOUT_S)
+                await asyncio.to_thread(device.wait_for_jobs, 1, JOB_TIMEOUT_S)
+                device.job_connected_at.clear()
+                await asyncio.sleep(2.0)  # ippeveprinter takes one job at a time
             opened = time.monotonic()
             await ipptool(rig.uri, GPA)
             await asyncio.sleep(max(0.0, opened + after - time.monotonic()))
@@ -92,7 +99,9 @@ async def _run(
             await _wait(lambda: device.job_connected_at, JOB_TIMEOUT_S)
             ready = device.ready_at if device.ready_at is not None else float("nan")
             waited = max(0.0, ready - submitted)
-            return ready - opened, waited, device.job_connected_at[0] - submitted
+            ons = [t for t, on in plug.switch_log if on]
+            plug_on = ons[0] - opened if ons else float("nan")
+            return plug_on, ready - opened, waited, device.job_connected_at[0] - submitted
 
 
 def plug_toml(port: int) -> str:
@@ -111,17 +120,18 @@ async def main_async(scale: float) -> int:
             ppd = extract_ppd("lj2100-pxlmono", root / "ppd")
             for mode in ("warm", "on", "off"):
                 results[mode] = await _run(root / mode, ppd, mode, warmup, after)
-                ready, waited, backend = results[mode]
+                plug_on, ready, waited, backend = results[mode]
                 label = {"warm": "already on", "on": "pre-warm on", "off": "pre-warm off"}[mode]
+                shown = f"{ready:6.2f} s" if ready >= 0 else "up before"
                 print(
-                    f"{label:13}  dialog -> ready {ready:6.2f} s   job -> ready {waited:6.2f} s   "
-                    f"job -> backend {backend:6.2f} s"
+                    f"{label:12}  dialog -> plug on {plug_on:6.2f} s   ready {shown:>8}   "
+                    f"job -> ready {waited:6.2f} s   job -> backend {backend:6.2f} s"
                 )
     if scale != 1.0:
         print("(the targets apply to the full-scale run: the filter chain's time does not shrink)")
         return 0
-    with_ok = results["on"][1] <= TARGET_WITH_S
-    without_ok = results["off"][1] >= warmup
+    with_ok = results["on"][2] <= TARGET_WITH_S
+    without_ok = results["off"][2] >= warmup
     print(
         f"target (job -> ready): with pre-warm <= {TARGET_WITH_S:g} s: "
         f"{'met' if with_ok else 'MISSED'}; without >= {warmup:g} s: "

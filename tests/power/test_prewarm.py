@@ -100,3 +100,43 @@ def test_the_energy_log_keeps_pre_warm_apart_from_jobs(tmp_path: Path) -> None:
         assert "Jobs: 1, 1.0 Wh" in report
     finally:
         log.close()
+
+
+def test_prewarm_is_on_by_default_and_set_per_printer(tmp_path: Path) -> None:
+    from printerapp.config import load_config
+    from printerapp.power.settings import power_settings
+
+    path = tmp_path / "printerapp.toml"
+    path.write_text(
+        "[power]\nprewarm_delay = 60\n"
+        '[power.printers.a]\nplug = "desk"\n'
+        '[power.printers.b]\nplug = "desk"\nprewarm = false\n'
+        '[power.printers.c]\nplug = "desk"\nprewarm_delay = 30\n'
+    )
+    settings = power_settings(load_config(path))
+    assert settings.prewarm
+    assert (settings.printers["a"].prewarm, settings.printers["a"].prewarm_delay) == (True, 60)
+    assert not settings.printers["b"].prewarm
+    assert settings.printers["c"].prewarm_delay == 30
+    fallback = settings.printer("d", "desk")  # a queue with a plug from the environment only
+    assert fallback is not None
+    assert fallback.prewarm_delay == 60
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[power]\nprewarm = 1\n", r"power.prewarm: expected bool"),
+        ("[power]\nprewarm_delay = -1\n", r"power.prewarm_delay: -1 is below the minimum"),
+        ('[power.printers.a]\nplug = "d"\nprewarm = "yes"\n', r"prewarm: expected bool"),
+    ],
+)
+def test_a_bad_prewarm_setting_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    from printerapp.config import load_config
+    from printerapp.errors import ConfigError
+    from printerapp.power.settings import power_settings
+
+    path = tmp_path / "printerapp.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        power_settings(load_config(path))

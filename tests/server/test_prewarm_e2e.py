@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 
-from printerapp.power import controller
 from printerapp.power.prewarm import Asked
 from printerapp.server import lan
 from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE
@@ -81,8 +80,8 @@ def lan_ip() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(controller, "STATE_POLL_S", 0.5)
-    monkeypatch.setattr(controller, "MAX_SLEEP_S", 0.5)
+    # the relay state is read at start, then as in production (every 30 s): a pre-warm
+    # must not wait for a state poll in flight, and is woken at once, not by a short sleep
     monkeypatch.setattr(lan, "RECONCILE_S", 0.1)
 
 

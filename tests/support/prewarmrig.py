@@ -60,6 +60,8 @@ def lan_address() -> Iterator[str]:
     )
     subprocess.run(["ip", "addr", "add", f"{LAN_ADDRESS}/24", "dev", _LINK], check=False)
     for link in (_LINK, _PEER):
+        # no IPv6 link-local address: it would be tentative for a while, and unused
+        subprocess.run(["ip", "link", "set", link, "addrgenmode", "none"], check=False)
         subprocess.run(["ip", "link", "set", link, "up"], check=True)
     try:
         yield LAN_ADDRESS
