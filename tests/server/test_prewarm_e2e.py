@@ -228,3 +228,43 @@ def test_an_idle_cupsd_everywhere_queue_does_not_switch_the_plug_on(
         PrivateCupsd(tmp_path / "cups") as cups,
     ):
         asyncio.run(go(plug, device, cups))
+
+
+def test_the_daemon_pre_warms_for_a_dialog_on_the_lan(
+    tmp_path: Path, avahi: None, lan_ip: str
+) -> None:
+    """The whole server: [server] hostname = "*", a detected printer, a Shelly plug."""
+    from tests.support.server import Daemon, Printer, kill_queues
+
+    with ShellySim(gen=2, power_w=30.0) as plug:
+        plug.is_on = False
+        daemon = Daemon(
+            tmp_path,
+            "[power]\nidle_delay = 600\nfailsafe = 0\n"
+            f"prewarm_delay = {PREWARM_DELAY_S}\n"
+            f'[power.plugs.desk]\ntype = "shelly"\nhost = "127.0.0.1"\nport = {plug.port}\n'
+            '[power.printers.HP_LaserJet_2100_Series]\nplug = "desk"\n',
+            server_config='hostname = "*"\n',
+        )
+        try:
+            daemon.start()
+            with Printer(tmp_path / "jobs"):
+                daemon.wait(daemon.running, 30, "a running queue")
+                [queue] = daemon.running()
+                uri = f"ipp://{lan_ip}:{queue['port']}/ipp/print"
+                time.sleep(1.5)  # the forwarder reconciles its listeners every second
+                assert not plug.is_on
+                asked = time.monotonic()
+                assert "[PASS]" in asyncio.run(ipptool(uri, GPA))
+                daemon.wait(lambda: plug.is_on, 5, "the plug on for the dialog")
+                on_at = next(t for t, on in plug.switch_log if on)
+                assert on_at - asked <= 1.0
+                daemon.wait(lambda: not plug.is_on, PREWARM_DELAY_S + 10, "the pre-warm's end")
+                off_at = plug.switch_log[-1][0]
+                assert off_at - on_at >= PREWARM_DELAY_S - 0.5
+                assert "print dialog at" in daemon.log.read_text()
+                ended = "pre-warm ended without a job"  # logged just after the switch-off
+                daemon.wait(lambda: ended in daemon.log.read_text(), 5, "the pre-warm logged")
+        finally:
+            daemon.stop()
+            kill_queues(daemon.state)
