@@ -8,8 +8,9 @@ answering it:
   request-id (4), then attribute groups, each opened by a delimiter tag
   (0x00-0x0F; 0x03 ends the attributes);
 * an attribute is value-tag (1), name-length (2), name, value-length (2),
-  value; an additional value of the same attribute has name-length 0;
-  value tag 0x7F (extension) is followed by a 4-octet tag and is skipped.
+  value; an additional value of the same attribute has name-length 0
+  (an extension tag, 0x7F, keeps its real 4-octet tag inside the value, so
+  it needs no special case).
 
 Only the operation attributes group is read: it holds
 ``requesting-user-name`` and ``requested-attributes``.  Attribute values of
@@ -27,8 +28,7 @@ from printerapp.errors import IppError
 __all__ = ["GET_PRINTER_ATTRIBUTES", "HttpRequestScanner", "IppRequestHead", "parse_request_head"]
 
 GET_PRINTER_ATTRIBUTES = 0x000B
-_OPERATION_GROUP, _END = 0x01, 0x03
-_EXTENSION = 0x7F
+_OPERATION_GROUP = 0x01
 #: value tags whose values are text (RFC 8010 3.5.2: 0x41-0x4F character-string kinds)
 _TEXT_TAGS = range(0x40, 0x50)
 
@@ -64,9 +64,6 @@ def _attribute(data: bytes, at: int) -> tuple[int, str, str, int]:
     """Read one attribute at *at*; return (tag, name, value, next offset)."""
     tag = data[at]
     at += 1
-    if tag == _EXTENSION:
-        _read(data, at, 4)
-        at += 4
     (name_len,) = struct.unpack(">H", _read(data, at, 2))
     name = _read(data, at + 2, name_len).decode("utf-8", "replace")
     at += 2 + name_len

@@ -211,6 +211,7 @@ def test_an_idle_cupsd_everywhere_queue_does_not_switch_the_plug_on(
             # creating the queue asks for everything, as a dialog does: one pre-warm (measured:
             # one Get-Printer-Attributes for all + media-col-database)
             assert [a for _t, a, _h in rig.seen] == [Asked.DIALOG]
+            await _until(plug.is_on, 5, "no pre-warm for the queue's creation")
             await _until(lambda: not plug.is_on(), PREWARM_DELAY_S + 10, "still on after creation")
             switches = len(rig.power.controllers["desk"].switches)
             idle_from = time.monotonic()
