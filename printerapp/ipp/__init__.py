@@ -2,5 +2,6 @@
 
 * :mod:`.request` -- Print-Job on the wire, for resubmitted jobs and test pages;
 * :mod:`.client` -- sending it, and Get-Jobs through pyipp; failures are ``IppError``;
-* :mod:`.keywords` -- the IPP enums that arrive by keyword.
+* :mod:`.keywords` -- the IPP enums that arrive by keyword;
+* :mod:`.peek` -- requests passing by: HTTP/1.1 framing and the IPP request header.
 """

@@ -9,6 +9,9 @@ the one retry policy.  An unreachable plug is logged, shown as
 Energy: a reading (W and the Wh counter, as the plug supports) is recorded
 when a job starts and ends, every ``energy_sample`` seconds while the plug is
 on, and at every switch-off, where it is also logged as the seed did.
+A pre-warm period (the plug switched on for a print dialog) is logged apart
+from jobs: from the switch-on to the first job, or to the switch-off when
+no job came.
 """
 
 from __future__ import annotations
@@ -70,6 +73,10 @@ class PlugController:
         self._next_poll = 0.0
         self._next_sample = 0.0
         self._retry_after = 0.0
+        #: when pre-warm switched the plug on (None: not pre-warming)
+        self._prewarm_start: float | None = None
+        #: pre-warms switched on, for status and tests
+        self.prewarms = 0
 
     # -- events (call on the loop) -----------------------------------------------------------
 
@@ -80,19 +87,43 @@ class PlugController:
         else:
             self._track_jobs({key: phase}, ended=[])
         self.machine.job(key, phase, self.clock())
+        self._job_came()
         self._wake.set()
+
+    def _job_came(self) -> None:
+        if self._prewarm_start is not None and not self.machine.prewarming:
+            self._prewarm_ended(job_followed=True)
 
     def jobs_seen(self, active: Mapping[str, JobPhase]) -> None:
         """Replace the active jobs with a fresh Get-Jobs listing."""
         gone = [k for k in self._job_start if k not in active]
         self._track_jobs(active, ended=gone)
         self.machine.jobs_seen(active, self.clock())
+        self._job_came()
         self._wake.set()
 
     def hold(self, until: float) -> None:
         """Keep the plug on until *until*."""
         self.machine.hold(until)
         self._wake.set()
+
+    def prewarm(self, delay: float) -> None:
+        """Note a print dialog: keep the plug on (or switch it on) for *delay* seconds."""
+        self.machine.prewarm(self.clock(), delay)
+        self._wake.set()
+
+    def _prewarm_ended(self, job_followed: bool) -> None:
+        start, self._prewarm_start = self._prewarm_start, None
+        if start is None or self.energy is None:
+            return
+        wh = self.energy.record_prewarm(self.name, start, self.clock(), job_followed)
+        logger.info(
+            "plug %s: pre-warm %s after %.0f s, %.2f Wh",
+            self.name,
+            "met a job" if job_followed else "ended without a job",
+            self.clock() - start,
+            wh,
+        )
 
     def set_delay(self, delay: float) -> None:
         """Change the idle delay live."""
@@ -170,6 +201,12 @@ class PlugController:
 
     def _switched(self, on: bool) -> None:
         now = self.clock()
+        if on and self.machine.prewarming:
+            self._prewarm_start = now
+            self.prewarms += 1
+            self._next_sample = 0.0  # a reading at the start of the pre-warm
+        elif not on and self._prewarm_start is not None:
+            self._prewarm_ended(job_followed=False)
         self.machine.switched(on, now)
         self.switches.append((now, on))
         self.status = "on" if on else "off"

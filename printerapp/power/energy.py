@@ -11,7 +11,10 @@ That energy, and its cost at the tariff's rates, is added to the daily
 totals, cut at local midnight and at the tariff's period starts and changes.
 A job's energy and cost are those of the readings' intervals within its time
 span, stored with the job.  Costs are in the currency of the tariff in force
-when they were recorded; without a tariff they are NULL.
+when they were recorded; without a tariff they are NULL.  A pre-warm period
+(the plug on for a print dialog, before a job or without one) sums its
+readings the same way, kept in its own table so that dialog time never
+counts as job time.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ CREATE TABLE IF NOT EXISTS daily (
 CREATE TABLE IF NOT EXISTS jobs (
     plug TEXT NOT NULL, job TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
     wh REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS prewarms (
+    plug TEXT NOT NULL, start_ts REAL NOT NULL, end_ts REAL NOT NULL,
+    wh REAL NOT NULL, job_followed INTEGER NOT NULL);
 """
 #: an older database's readings learn where their interval started: the previous reading
 _FILL_SINCE = """
@@ -263,6 +269,25 @@ class EnergyLog:
             )
         return usage.wh
 
+    def record_prewarm(self, plug: str, start: float, end: float, job_followed: bool) -> float:
+        """Store and return a pre-warm period's energy over [start, end], counted as a job's is."""
+        wh = self.job_usage(plug, start, end).wh
+        with self._db:
+            self._db.execute(
+                "INSERT INTO prewarms VALUES (?, ?, ?, ?, ?)",
+                (plug, start, end, wh, int(job_followed)),
+            )
+        return float(wh)
+
+    def prewarms(self, plug: str, since: float) -> list[tuple[float, float, float, bool]]:
+        """Return (start, end, Wh, job followed) of the pre-warms that ended after *since*."""
+        rows = self._db.execute(
+            "SELECT start_ts, end_ts, wh, job_followed FROM prewarms WHERE plug = ? "
+            "AND end_ts > ? ORDER BY end_ts",
+            (plug, since),
+        ).fetchall()
+        return [(a, b, wh, bool(j)) for a, b, wh, j in rows]
+
     def daily(self, plug: str, days: int, now: float) -> list[DailyTotal]:
         """Return the daily totals of the last *days* days up to *now*, oldest first."""
         today = dt.datetime.fromtimestamp(now, self.tz).date()
@@ -345,6 +370,13 @@ def energy_report(log: EnergyLog, plug: str, days: int, now: float, months: int 
         lines.append(f"  {m.month}     {m.wh / 1000:9.3f} kWh{_mark(m.estimated)}{money}")
     since = now - days * 86400
     lines += _job_lines(log, plug, since)
+    warms = log.prewarms(plug, since)
+    if warms:
+        minutes = sum(end - start for start, end, _wh, _j in warms) / 60
+        lines.append(
+            f"Pre-warm: {len(warms)} times, {minutes:.1f} min on, "
+            f"{sum(w[2] for w in warms):.1f} Wh, {sum(w[3] for w in warms)} followed by a job"
+        )
     offs = log.switch_offs(plug, since)
     if offs:
         ts, watts, counter = offs[-1]

@@ -12,6 +12,12 @@ Rules:
   plug was seen on with no job: someone pressed it); a new job cancels it;
 * the plug goes off when the timer has run ``delay`` seconds and any hold has
   ended - never while a job is pending or processing;
+* pre-warm (a print dialog asked the printer what it can do, see
+  :mod:`printerapp.power.prewarm`) wants the plug on for ``prewarm delay``
+  seconds from the last such request; when it switched an off plug on, the
+  plug goes off again at the end of that short delay unless a job came
+  (then the job's own idle delay applies), and a plug that was already on
+  stays on at least that long;
 * where the plug has a failsafe timer it is armed while the plug is on, for
   ``failsafe`` seconds or until the planned switch-off plus
   :data:`FAILSAFE_MARGIN_S` if that is later, and re-armed every
@@ -80,6 +86,10 @@ class IdleMachine:
     idle_since: float | None = None
     hold_until: float = 0.0
     armed_at: float | None = None
+    #: a print dialog wants the plug on until then
+    prewarm_until: float = 0.0
+    #: True while the plug is on for a dialog only: switched on by pre-warm, no job since
+    prewarming: bool = False
 
     @property
     def busy(self) -> bool:
@@ -100,6 +110,7 @@ class IdleMachine:
             return
         self.jobs[key] = phase
         self.idle_since = None
+        self.prewarming = False
 
     def jobs_seen(self, active: Mapping[str, JobPhase], now: float) -> None:
         """Replace the active jobs with a fresh listing of the queue (Get-Jobs)."""
@@ -109,6 +120,7 @@ class IdleMachine:
         self.jobs = {k: p for k, p in active.items() if p is not JobPhase.ENDED}
         if self.busy:
             self.idle_since = None
+            self.prewarming = False
         elif was_busy:
             self._now_idle(now)
 
@@ -123,6 +135,8 @@ class IdleMachine:
         else:
             self.idle_since = None
             self.armed_at = None
+            # off while a dialog still wants it on: the coming switch-on is pre-warm's
+            self.prewarming = now < self.prewarm_until and not self.busy
 
     def switched(self, on: bool, now: float) -> None:
         """Note that the driver switched the relay."""
@@ -137,6 +151,13 @@ class IdleMachine:
         self.hold_until = until
         self.armed_at = None
 
+    def prewarm(self, now: float, delay: float) -> None:
+        """Note a print dialog: want the plug on for *delay* seconds from *now*."""
+        self.prewarm_until = max(self.prewarm_until, now + delay)
+        self.armed_at = None
+        if self.plug_on is not True and not self.busy:
+            self.prewarming = True
+
     def set_delay(self, delay: float) -> None:
         """Change the idle delay; a running timer uses the new value at once."""
         self.delay = max(0.0, delay)
@@ -146,11 +167,13 @@ class IdleMachine:
         """Return when the plug is due to go off; None while busy, held open-ended or off."""
         if self.busy or not self.plug_on:
             return None
+        if self.prewarming:
+            return max(self.prewarm_until, self.hold_until)
         since = now if self.idle_since is None else self.idle_since
-        return max(since + self.delay, self.hold_until)
+        return max(since + self.delay, self.hold_until, self.prewarm_until)
 
     def _wants_on(self, now: float) -> bool:
-        return self.busy or now < self.hold_until
+        return self.busy or now < self.hold_until or now < self.prewarm_until
 
     def _failsafe(self, now: float) -> Action | None:
         if self.failsafe <= 0 or not self.plug_on:
@@ -183,7 +206,11 @@ class IdleMachine:
 
     def next_change(self, now: float) -> float | None:
         """Return the next time :meth:`decide` may answer differently without new events."""
-        times = [t for t in (self.off_at(now), self.hold_until) if t is not None and t > now]
+        times = [
+            t
+            for t in (self.off_at(now), self.hold_until, self.prewarm_until)
+            if t is not None and t > now
+        ]
         if self.failsafe > 0 and self.plug_on and self.armed_at is not None:
             times.append(self.armed_at + self.rearm_every)
         return min(times, default=None)

@@ -8,6 +8,8 @@
     failsafe = 1800           # s of the plug-side auto-off timer (0: never arm it)
     events_socket = "/run/printerapp/power.sock"   # job start/end reports (optional)
     energy_sample = 60        # s between energy readings while the plug is on
+    prewarm = true            # a print dialog switches the plug on (server mode)
+    prewarm_delay = 120       # s after the dialog's last request before an unused pre-warm ends
 
     [power.tariff]            # optional: energy cost (see printerapp.power.tariff)
     currency = "EUR"
@@ -17,6 +19,7 @@
     plug = "desk"             # a [power.plugs.NAME] table
     idle_delay = 300          # overrides the global one
     ready_timeout = 60
+    prewarm = false           # overrides the global one (and prewarm_delay too)
     device_id = "MFG:HP;MDL:LaserJet 2100;SN:CN123;"   # USB readiness without a serial URI
     device_uri = "usb://HP/LaserJet%202100?serial=CN123"  # listed by the power: backend
 
@@ -55,6 +58,7 @@ DEFAULT_READY_TIMEOUT_S = 120.0
 DEFAULT_FAILSAFE_S = 1800.0
 DEFAULT_ENERGY_SAMPLE_S = 60.0
 DEFAULT_POLL_S = 5.0
+DEFAULT_PREWARM_DELAY_S = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,9 @@ class PrinterPower:
     device_id: str = ""
     #: the real device URI, for the ``power:`` backend wrapper's discovery
     device_uri: str = ""
+    #: a print dialog's Get-Printer-Attributes switches the plug on
+    prewarm: bool = True
+    prewarm_delay: float = DEFAULT_PREWARM_DELAY_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,8 @@ class PowerSettings:
     failsafe: float = DEFAULT_FAILSAFE_S
     energy_sample: float = DEFAULT_ENERGY_SAMPLE_S
     events_socket: Path | None = None
+    prewarm: bool = True
+    prewarm_delay: float = DEFAULT_PREWARM_DELAY_S
     printers: dict[str, PrinterPower] = field(default_factory=dict)
     #: the electricity tariff, for energy cost; None: energy only
     tariff: Tariff | None = None
@@ -87,13 +96,25 @@ class PowerSettings:
         """Return printer *name*'s settings; *plug* (e.g. from the environment) wins."""
         found = self.printers.get(name)
         if plug:
-            base = found or PrinterPower(name, plug, self.idle_delay, self.ready_timeout)
+            base = found or PrinterPower(
+                name,
+                plug,
+                self.idle_delay,
+                self.ready_timeout,
+                prewarm=self.prewarm,
+                prewarm_delay=self.prewarm_delay,
+            )
             return replace(base, plug=plug)
         return found
 
 
+_PRINTER_KEYS = frozenset(
+    {"plug", "idle_delay", "ready_timeout", "device_id", "device_uri", "prewarm", "prewarm_delay"}
+)
+
+
 def _printer(name: str, table: Section, defaults: PowerSettings) -> PrinterPower:
-    table.reject_unknown({"plug", "idle_delay", "ready_timeout", "device_id", "device_uri"})
+    table.reject_unknown(set(_PRINTER_KEYS))
     plug = table.string("plug")
     if not plug:
         raise ConfigError(f"{table.source}: {table.name}.plug: missing")
@@ -104,6 +125,8 @@ def _printer(name: str, table: Section, defaults: PowerSettings) -> PrinterPower
         ready_timeout=table.number("ready_timeout", defaults.ready_timeout, minimum=0),
         device_id=table.string("device_id"),
         device_uri=table.string("device_uri"),
+        prewarm=table.flag("prewarm", defaults.prewarm),
+        prewarm_delay=table.number("prewarm_delay", defaults.prewarm_delay, minimum=0),
     )
 
 
@@ -117,6 +140,8 @@ def power_settings(config: Config) -> PowerSettings:
             "failsafe",
             "events_socket",
             "energy_sample",
+            "prewarm",
+            "prewarm_delay",
             "plugs",
             "printers",
             "tariff",
@@ -128,17 +153,11 @@ def power_settings(config: Config) -> PowerSettings:
         failsafe=table.number("failsafe", DEFAULT_FAILSAFE_S, minimum=0),
         energy_sample=table.number("energy_sample", DEFAULT_ENERGY_SAMPLE_S, minimum=1),
         events_socket=table.path("events_socket"),
+        prewarm=table.flag("prewarm", True),
+        prewarm_delay=table.number("prewarm_delay", DEFAULT_PREWARM_DELAY_S, minimum=0),
     )
     printers = {n: _printer(n, t, base) for n, t in table.table("printers").tables().items()}
-    return PowerSettings(
-        base.idle_delay,
-        base.ready_timeout,
-        base.failsafe,
-        base.energy_sample,
-        base.events_socket,
-        printers,
-        parse_tariff(table.table("tariff")),
-    )
+    return replace(base, printers=printers, tariff=parse_tariff(table.table("tariff")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,7 +112,9 @@ class Server:
             else ControllerPower(LiveControllers(self.plugs), self.energy)
         )
         #: the LAN's way in to the loopback-bound queues, when [server] hostname asks for it
-        self.lan = LanForwarder(self._running_ports) if self.settings.manager.serves_lan else None
+        observer = None if self.plugs is None else self.plugs.observe
+        serves_lan = self.settings.manager.serves_lan
+        self.lan = LanForwarder(self._running_ports, observer) if serves_lan else None
         self.own = OwnQueues()
         self.detector = Detector(self.detection, own=self.own)
         self._stop = asyncio.Event()

@@ -9,6 +9,10 @@ names the host, this forwarder listens on each non-loopback address of the
 host, on the queue's own port, and passes the bytes to 127.0.0.1.
 ippeveprinter builds ``printer-uri-supported`` from the request's Host
 header, so a client on the LAN is given URIs it can use.
+
+On the way, the client's bytes are followed (never changed) by an
+:class:`~printerapp.ipp.peek.HttpRequestScanner`, and each IPP request's
+header is handed to an observer (pre-warm, :mod:`printerapp.server.power`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from printerapp.errors import IppError
+from printerapp.ipp.peek import HttpRequestScanner, IppRequestHead, parse_request_head
+
 __all__ = ["HostAddress", "LanForwarder", "parse_ip_addr"]
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,11 @@ ADDRESS_RESCAN_S = 10.0
 #: connections one forwarder serves at once; more wait in the kernel's backlog
 MAX_CONNECTIONS = 64
 _CHUNK = 1 << 16
+#: how much of each request body is read for its IPP header
+PEEK_BYTES = 4096
+
+#: told of each IPP request: (queue port, request header, client address)
+Observer = Callable[[int, IppRequestHead, str], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +94,11 @@ async def host_addresses() -> list[HostAddress]:
 class LanForwarder:
     """Listeners on the host's addresses for every running queue's port."""
 
-    def __init__(self, ports: Callable[[], Iterable[int]]) -> None:
+    def __init__(
+        self, ports: Callable[[], Iterable[int]], observer: Observer | None = None
+    ) -> None:
         self.ports = ports
+        self.observer = observer
         self._servers: dict[tuple[HostAddress, int], asyncio.Server] = {}
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._addresses: list[HostAddress] = []
@@ -141,12 +156,41 @@ class LanForwarder:
             except OSError:
                 writer.close()
                 return
-            await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
+            watch = None if self.observer is None else self._watcher(writer, port)
+            await asyncio.gather(_copy(reader, up_writer, watch), _copy(up_reader, writer))
+
+    def _watcher(self, writer: asyncio.StreamWriter, port: int) -> Callable[[bytes], None]:
+        observer = self.observer or (lambda _port, _head, _peer: None)
+        peer = writer.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) else "?"
+        scanner = HttpRequestScanner(PEEK_BYTES)
+
+        def watch(chunk: bytes) -> None:
+            for request in scanner.feed(chunk):
+                if request.method != "POST" or not request.body:
+                    continue
+                try:
+                    head = parse_request_head(request.body)
+                except IppError as exc:
+                    log.debug("port %d: %s from %s", port, exc, client)
+                    continue
+                try:
+                    observer(port, head, client)
+                except Exception:  # an observer's bug must not cut the client off
+                    log.exception("port %d: request observer failed", port)
+
+        return watch
 
 
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _copy(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    watch: Callable[[bytes], None] | None = None,
+) -> None:
     try:
         while chunk := await reader.read(_CHUNK):
+            if watch is not None:
+                watch(chunk)
             writer.write(chunk)
             await writer.drain()
     except (OSError, asyncio.IncompleteReadError):

@@ -10,6 +10,11 @@ hook.py) and reports each job's start and end on the events socket (by
 default ``<state>/power.sock``).  Between reports, every poll interval,
 each running queue is listed with IPP Get-Jobs, so a missed report can leave
 a printer neither on nor off wrongly.
+
+Pre-warm: the LAN forwarder (:mod:`printerapp.server.lan`) hands every IPP
+request it sees to :meth:`ServerPower.observe`; a print dialog's
+Get-Printer-Attributes (:func:`printerapp.power.prewarm.classify`) to a
+queue whose printer has ``prewarm`` on switches its plug on.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 
 from printerapp.config import Config
 from printerapp.errors import PowerError
+from printerapp.ipp.peek import IppRequestHead
 from printerapp.manager.state import QueueRecord
 from printerapp.manager.system import PrinterInfo
 from printerapp.power.controller import PlugController
@@ -29,6 +35,7 @@ from printerapp.power.energy import EnergyLog
 from printerapp.power.hook import PLUG_ENV, SOCKET_ENV
 from printerapp.power.idle import JobPhase
 from printerapp.power.jobs import active_jobs_at
+from printerapp.power.prewarm import Asked, classify
 from printerapp.power.settings import PrinterPower
 
 __all__ = ["LiveControllers", "ServerPower"]
@@ -105,6 +112,25 @@ class ServerPower(CupsPower):
                 logger.warning("plug %s: queue listing failed, keeping the last one: %s", name, exc)
                 continue
             controller.jobs_seen(seen)
+
+    def _by_port(self, port: int) -> PrinterPower | None:
+        for info in self.printers():
+            if info.port == port and info.pid is not None:
+                return self.printer_power(info)
+        return None
+
+    def observe(self, port: int, head: IppRequestHead, peer: str) -> Asked:
+        """Take one IPP request a LAN client sent to the queue on *port*; pre-warm on a dialog."""
+        asked = classify(head)
+        mine = self._by_port(port)
+        if asked is not Asked.DIALOG or mine is None or not mine.prewarm:
+            logger.debug("port %d: %s from %s, no pre-warm", port, asked.value, peer)
+            return asked
+        controller = self.controllers.get(mine.plug)
+        if controller is not None:
+            logger.info("printer %s: print dialog at %s; pre-warm on", mine.printer, peer)
+            controller.prewarm(mine.prewarm_delay)
+        return asked
 
     def by_printer(self) -> dict[str, PlugController]:
         """Return the controller of each connected printer, by service name (for the web)."""

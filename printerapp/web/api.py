@@ -5,7 +5,7 @@ method   path                                   answer
 =======  =====================================  =========================================
 GET      /api/status                            ``{"now", "printers": [VIEW, ...]}``: each
                                                 printer with ``plug`` (state, ``off_at``,
-                                                delay, hold) and ``jobs``
+                                                delay, hold, ``prewarm``) and ``jobs``
 GET      /api/drivers?device-id=&make-and-model=&uri=&limit=
                                                 ``{"drivers": [{"name", "make_and_model",
                                                 "score", "reasons", "generic"}], "reason"}``

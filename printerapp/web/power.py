@@ -47,6 +47,8 @@ class PowerStatus:
     off_at: float | None
     delay: float
     hold_until: float
+    #: True while the plug is on for a print dialog only (pre-warm, no job yet)
+    prewarm: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,7 @@ class ControllerPower:
             off_at=machine.off_at(self.clock()),
             delay=machine.delay,
             hold_until=machine.hold_until,
+            prewarm=machine.prewarming and machine.plug_on is True,
         )
 
     async def switch(self, printer: str, on: bool) -> None:

@@ -59,7 +59,13 @@ def _keep_warm_index(state: Path) -> None:
 class Daemon:
     """A ``printerapp server`` subprocess and its control API."""
 
-    def __init__(self, tmp: Path, extra_config: str = "", prefix: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        extra_config: str = "",
+        prefix: Sequence[str] = (),
+        server_config: str = "",
+    ) -> None:
         #: argv put before the server's, e.g. ``prlimit --nofile=1024:1024 --``
         self.prefix = tuple(prefix)
         self.state = tmp / "state"
@@ -70,7 +76,8 @@ class Daemon:
         self.config.write_text(
             f'[server]\nstate_dir = "{self.state}"\ncontrol = "127.0.0.1:{self.control}"\n'
             'log_level = "DEBUG"\n'
-            f'[detection]\nbackend_dir = "{backends}"\nudev = false\n'
+            + server_config
+            + f'[detection]\nbackend_dir = "{backends}"\nudev = false\n'
             'mdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n'
             # the demo printer's driver, as --demo pins it: the same whichever drivers are installed
             f'[printers."{next(iter(demo_overrides({})))}"]\nppd = "{DEMO_PPD}"\n' + extra_config

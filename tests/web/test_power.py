@@ -75,6 +75,23 @@ def test_hold_and_delay_move_the_countdown(sim: ShellySim) -> None:
     assert power.status("Office").off_at == pytest.approx(now + 60)  # type: ignore[union-attr]
 
 
+def test_a_pre_warm_shows_with_its_short_countdown(sim: ShellySim) -> None:
+    ctl = _controller(sim)
+    now = time.time()
+    power = ControllerPower({"Office": ctl}, clock=lambda: now)
+    ctl.machine.plug_seen(False, now)
+    ctl.prewarm(120)
+    ctl.machine.switched(True, now)
+    status = power.status("Office")
+    assert status is not None
+    assert status.prewarm
+    assert status.off_at == pytest.approx(now + 120, abs=1)  # not the 300 s idle delay
+    ctl.job("Office/1", JobPhase.PROCESSING)
+    status = power.status("Office")
+    assert status is not None
+    assert not status.prewarm
+
+
 def test_daily_energy_comes_from_the_log(tmp_path: Path, sim: ShellySim) -> None:
     energy = EnergyLog(tmp_path / "e.sqlite3")
     now = time.time()
