@@ -7,7 +7,9 @@ full pipe, and an exit is seen the moment it happens.
 Every process is the leader of its own process group, so stopping it also
 stops what it started (foomatic-rip's Ghostscript).  A job is bounded: each
 process may use :attr:`Limits.cpu_s` seconds of CPU (the kernel sends
-SIGXCPU), the chain :attr:`Limits.wall_s` seconds in all; and SIGTERM,
+SIGXCPU) and :attr:`Limits.memory_mib` of address space (allocations beyond
+it fail, and Ghostscript ends with a ``VMerror``), the chain
+:attr:`Limits.wall_s` seconds in all; and SIGTERM,
 or a cancelled job (see :mod:`.cancel`) stops the whole chain at once.
 """
 
@@ -29,14 +31,27 @@ from typing import BinaryIO
 
 from printerapp.errors import FilterFailedError, JobCancelledError, JobLimitError
 
-__all__ = ["CPU_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
+__all__ = ["CPU_LIMIT_ENV", "MEMORY_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
 
 #: CPU seconds each process of a job may use (0: no limit); set per queue by the server
 CPU_LIMIT_ENV = "PRINTERAPP_JOB_CPU_LIMIT"
 #: wall-clock seconds a whole job may take (0: no limit)
 TIME_LIMIT_ENV = "PRINTERAPP_JOB_TIME_LIMIT"
+#: MiB of address space each process of a job may map (0: no limit)
+MEMORY_LIMIT_ENV = "PRINTERAPP_JOB_MEMORY_LIMIT"
 DEFAULT_CPU_LIMIT_S = 600.0
 DEFAULT_TIME_LIMIT_S = 7200.0
+#: a 600 dpi page of Ghostscript maps about 200 MiB; a 100-page job no more
+DEFAULT_MEMORY_LIMIT_MIB = 2048.0
+#: what a program says on stderr when an allocation failed (gs, C, C++, Python)
+_OUT_OF_MEMORY = (
+    b"VMerror",
+    b"Cannot allocate memory",
+    b"out of memory",
+    b"Out of memory",
+    b"bad_alloc",
+    b"MemoryError",
+)
 #: how often a running job asks its queue whether it is being cancelled
 CANCEL_CHECK_S = 1.0
 #: signals that stop the job (a stopping daemon, a user at a terminal)
@@ -49,6 +64,7 @@ class Limits:
 
     cpu_s: float = 0.0
     wall_s: float = 0.0
+    memory_mib: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:
@@ -56,6 +72,7 @@ class Limits:
         return cls(
             _seconds(env.get(CPU_LIMIT_ENV), DEFAULT_CPU_LIMIT_S),
             _seconds(env.get(TIME_LIMIT_ENV), DEFAULT_TIME_LIMIT_S),
+            _seconds(env.get(MEMORY_LIMIT_ENV), DEFAULT_MEMORY_LIMIT_MIB),
         )
 
 
@@ -92,6 +109,10 @@ class Proc:
     wait_status: int | None = None
     killed: bool = False
     buffer: bytes = b""
+    #: the address-space limit set on it, MiB (0: none)
+    memory_mib: float = 0.0
+    #: it said an allocation failed
+    out_of_memory: bool = False
 
     @classmethod
     def spawn(
@@ -133,6 +154,14 @@ class Proc:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 5))
 
+    def limit_memory(self, mib: float) -> None:
+        """Let the process (and what it starts) map at most *mib* MiB."""
+        if mib > 0:
+            size = int(mib * 1024 * 1024)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                resource.prlimit(self.pid, resource.RLIMIT_AS, (size, size))
+                self.memory_mib = mib
+
     @property
     def exit_code(self) -> int | None:
         """Return the exit status, or None if it died by a signal or still runs."""
@@ -152,8 +181,12 @@ class Proc:
         if os.WIFSIGNALED(self.wait_status):
             if os.WTERMSIG(self.wait_status) == signal.SIGXCPU:
                 return "used up its CPU time limit and was stopped"
-            return f"was killed by {signal.Signals(os.WTERMSIG(self.wait_status)).name}"
-        return f"exited with status {os.WEXITSTATUS(self.wait_status)}"
+            how = f"was killed by {signal.Signals(os.WTERMSIG(self.wait_status)).name}"
+        else:
+            how = f"exited with status {os.WEXITSTATUS(self.wait_status)}"
+        if self.out_of_memory and self.memory_mib > 0:
+            return f"ran out of memory (its limit is {self.memory_mib:g} MiB) and {how}"
+        return how
 
     def kill(self, sig: int) -> None:
         """Send *sig* to its process group (it and its children), unless it has ended."""
@@ -219,6 +252,8 @@ class _Watch:
         p.buffer += chunk
         *lines, p.buffer = p.buffer.split(b"\n")
         for line in lines:
+            if any(word in line for word in _OUT_OF_MEMORY):
+                p.out_of_memory = True
             self.emit(line + b"\n")
         while len(p.buffer) > MAX_LINE:
             self.emit(p.buffer[:MAX_LINE])
@@ -319,6 +354,7 @@ def supervise(
     limits = limits or Limits()
     for proc in procs:
         proc.limit_cpu(limits.cpu_s)
+        proc.limit_memory(limits.memory_mib)
     if limits.wall_s > 0:
         watch.deadline = time.monotonic() + limits.wall_s
     if abort:
