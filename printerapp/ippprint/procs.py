@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import resource
 import selectors
 import signal
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from printerapp.errors import FilterFailedError, JobCancelledError, JobLimitError
+from printerapp.ippprint.rlimits import SWEEP_S, group_usage, set_limits
 
 __all__ = ["CPU_LIMIT_ENV", "MEMORY_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
 
@@ -113,6 +113,8 @@ class Proc:
     memory_mib: float = 0.0
     #: it said an allocation failed
     out_of_memory: bool = False
+    #: CPU seconds it and the children it reaped used, once it has ended
+    cpu_used: float = 0.0
 
     @classmethod
     def spawn(
@@ -147,21 +149,6 @@ class Proc:
         os.set_blocking(err_r, False)
         return cls(path.name, kind, pid, os.pidfd_open(pid), err_r)
 
-    def limit_cpu(self, seconds: float) -> None:
-        """Let the process (and what it starts) use at most *seconds* of CPU."""
-        if seconds > 0:
-            soft = max(1, int(seconds))
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 5))
-
-    def limit_memory(self, mib: float) -> None:
-        """Let the process (and what it starts) map at most *mib* MiB."""
-        if mib > 0:
-            size = int(mib * 1024 * 1024)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                resource.prlimit(self.pid, resource.RLIMIT_AS, (size, size))
-                self.memory_mib = mib
-
     @property
     def exit_code(self) -> int | None:
         """Return the exit status, or None if it died by a signal or still runs."""
@@ -185,7 +172,8 @@ class Proc:
         else:
             how = f"exited with status {os.WEXITSTATUS(self.wait_status)}"
         if self.out_of_memory and self.memory_mib > 0:
-            return f"ran out of memory (its limit is {self.memory_mib:g} MiB) and {how}"
+            limit = f"ran out of memory (its limit is {self.memory_mib:g} MiB)"
+            return limit if self.wait_status == 0 else f"{limit} and {how}"
         return how
 
     def kill(self, sig: int) -> None:
@@ -222,6 +210,8 @@ class _Watch:
         #: asks the queue whether the job is being cancelled (ippeveprinter sends no signal)
         self.cancelled: Callable[[], bool] | None = None
         self.next_check = time.monotonic() + CANCEL_CHECK_S
+        self.limits = Limits()
+        self.next_sweep = 0.0
 
     def watch_signals(self, wake_fd: int) -> None:
         """Wake the selector when a stop signal arrives (see :func:`_stop_signals`)."""
@@ -260,16 +250,30 @@ class _Watch:
             p.buffer = p.buffer[MAX_LINE:]
 
     def reap(self, p: Proc) -> None:
-        _, p.wait_status = os.waitpid(p.pid, 0)
+        _, p.wait_status, usage = os.wait4(p.pid, 0)
+        p.cpu_used = usage.ru_utime + usage.ru_stime
         self.sel.unregister(p.pidfd)
         os.close(p.pidfd)
+
+    def sweep(self) -> None:
+        """Put the CPU and memory limits on every process of the job's groups."""
+        self.next_sweep = time.monotonic() + SWEEP_S
+        if self.limits.cpu_s <= 0 and self.limits.memory_mib <= 0:
+            return
+        usage = group_usage([p.pid for p in self.procs if p.wait_status is None])
+        for pid in usage:
+            set_limits(pid, self.limits.cpu_s, self.limits.memory_mib)
+        used = sum(usage.values()) + sum(p.cpu_used for p in self.procs)
+        if 0 < self.limits.cpu_s <= used:
+            why = f"the job used up its CPU time limit ({self.limits.cpu_s:g} s) and was stopped"
+            self.stop(JobLimitError(why))
 
     def step(self) -> None:
         timeout = None
         if self.kill_deadline is not None:
             timeout = max(0.0, self.kill_deadline - time.monotonic())
         exited: list[Proc] = []
-        for due in (self.deadline, self.next_check if self.cancelled else None):
+        for due in (self.deadline, self.next_check if self.cancelled else None, self.next_sweep):
             if due is not None:
                 left = max(0.0, due - time.monotonic())
                 timeout = left if timeout is None else min(timeout, left)
@@ -282,6 +286,8 @@ class _Watch:
             else:
                 self.reap(proc)
                 exited.append(proc)
+        if time.monotonic() >= self.next_sweep:
+            self.sweep()
         if self.deadline is not None and time.monotonic() >= self.deadline:
             self.deadline = None
             self.stop(JobLimitError("the job ran past its time limit and was stopped"))
@@ -352,9 +358,10 @@ def supervise(
     watch = _Watch(procs, sys.stderr.buffer if status is None else status)
     watch.cancelled = cancelled
     limits = limits or Limits()
+    watch.limits = limits
     for proc in procs:
-        proc.limit_cpu(limits.cpu_s)
-        proc.limit_memory(limits.memory_mib)
+        proc.memory_mib = limits.memory_mib
+    watch.sweep()
     if limits.wall_s > 0:
         watch.deadline = time.monotonic() + limits.wall_s
     if abort:
@@ -371,4 +378,7 @@ def supervise(
     watch.sel.close()
     if watch.stopped is not None and watch.failed is None:
         raise watch.stopped
+    if watch.failed is None:
+        # a filter whose Ghostscript hit the memory limit may exit 0 having printed nothing
+        return next((p for p in procs if p.out_of_memory and p.memory_mib > 0), None)
     return watch.failed

@@ -59,7 +59,7 @@ def test_a_spinning_filter_and_its_children_stop_at_the_cpu_limit(
     spin = script(tmp_path / "spin", f"sleep 1000 {marker} 2>/dev/null &\nwhile :; do :; done\n")
     env = {**os.environ, CPU_LIMIT_ENV: "1"}
     started = time.monotonic()
-    with pytest.raises(FilterFailedError, match="CPU time limit"):
+    with pytest.raises(JobLimitError, match=r"CPU time limit \(1 s\)"):
         run_job(
             job(get_ppd("lj2100-pxlmono"), f"file://{tmp_path / 'out.prn'}"),
             plan_of(str(spin)),
