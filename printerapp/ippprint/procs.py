@@ -5,9 +5,9 @@ forwarded as soon as they are complete, so a chatty filter can never block on a
 full pipe, and an exit is seen the moment it happens.
 
 Every process is the leader of its own process group, so stopping it also
-stops what it started (foomatic-rip's Ghostscript).  A job is bounded: each
-process may use :attr:`Limits.cpu_s` seconds of CPU (the kernel sends
-SIGXCPU) and :attr:`Limits.memory_mib` of address space (allocations beyond
+stops what it started (foomatic-rip's Ghostscript).  A job is bounded (see
+:mod:`.rlimits`): its processes together may use :attr:`Limits.cpu_s` seconds
+of CPU, each :attr:`Limits.memory_mib` of address space (allocations beyond
 it fail, and Ghostscript ends with a ``VMerror``), the chain
 :attr:`Limits.wall_s` seconds in all; and SIGTERM,
 or a cancelled job (see :mod:`.cancel`) stops the whole chain at once.
@@ -33,7 +33,7 @@ from printerapp.ippprint.rlimits import SWEEP_S, group_usage, set_limits
 
 __all__ = ["CPU_LIMIT_ENV", "MEMORY_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
 
-#: CPU seconds each process of a job may use (0: no limit); set per queue by the server
+#: CPU seconds a job may use, its processes together (0: no limit); set per queue by the server
 CPU_LIMIT_ENV = "PRINTERAPP_JOB_CPU_LIMIT"
 #: wall-clock seconds a whole job may take (0: no limit)
 TIME_LIMIT_ENV = "PRINTERAPP_JOB_TIME_LIMIT"

@@ -50,7 +50,7 @@ class ManagerSettings:
     overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
     #: the only document formats queues print (empty: whatever the PPD's filters take)
     formats: tuple[str, ...] = ()
-    #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
+    #: CPU seconds a job (all its processes) may use, and seconds it may take (0: none)
     job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
     job_time_limit: float = DEFAULT_TIME_LIMIT_S
     #: MiB of address space each process of a job may map (0: none)

@@ -11,7 +11,7 @@ Example::
     # formats every queue advertises; default $PRINTERAPP_FORMATS (set by the
     # snap's ./configure --formats), else what each PPD's filters accept
     formats = ["image/pwg-raster", "image/urf"]
-    job_cpu_limit = 600                 # CPU seconds per process of a job (0: no limit)
+    job_cpu_limit = 600                 # CPU seconds per job, all its processes (0: no limit)
     job_time_limit = 7200               # seconds per job in all (0: no limit)
     job_memory_limit = 2048             # MiB of address space per process of a job (0: no limit)
     restart_interval = 300              # seconds between tries of a crash-looping queue
