@@ -41,7 +41,7 @@ TIME_LIMIT_ENV = "PRINTERAPP_JOB_TIME_LIMIT"
 MEMORY_LIMIT_ENV = "PRINTERAPP_JOB_MEMORY_LIMIT"
 DEFAULT_CPU_LIMIT_S = 600.0
 DEFAULT_TIME_LIMIT_S = 7200.0
-#: a 600 dpi page of Ghostscript maps about 200 MiB; a 100-page job no more
+#: generous: the per-process address space, not the job's; gs renders page by page
 DEFAULT_MEMORY_LIMIT_MIB = 2048.0
 #: what a program says on stderr when an allocation failed (gs, C, C++, Python)
 _OUT_OF_MEMORY = (
