@@ -5,9 +5,11 @@ forwarded as soon as they are complete, so a chatty filter can never block on a
 full pipe, and an exit is seen the moment it happens.
 
 Every process is the leader of its own process group, so stopping it also
-stops what it started (foomatic-rip's Ghostscript).  A job is bounded: each
-process may use :attr:`Limits.cpu_s` seconds of CPU (the kernel sends
-SIGXCPU), the chain :attr:`Limits.wall_s` seconds in all; and SIGTERM,
+stops what it started (foomatic-rip's Ghostscript).  A job is bounded (see
+:mod:`.rlimits`): its processes together may use :attr:`Limits.cpu_s` seconds
+of CPU, each :attr:`Limits.memory_mib` of address space (allocations beyond
+it fail, and Ghostscript ends with a ``VMerror``), the chain
+:attr:`Limits.wall_s` seconds in all; and SIGTERM,
 or a cancelled job (see :mod:`.cancel`) stops the whole chain at once.
 """
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import resource
 import selectors
 import signal
 import sys
@@ -28,15 +29,29 @@ from pathlib import Path
 from typing import BinaryIO
 
 from printerapp.errors import FilterFailedError, JobCancelledError, JobLimitError
+from printerapp.ippprint.rlimits import SWEEP_S, group_usage, set_limits
 
-__all__ = ["CPU_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
+__all__ = ["CPU_LIMIT_ENV", "MEMORY_LIMIT_ENV", "TIME_LIMIT_ENV", "Limits", "Proc", "supervise"]
 
-#: CPU seconds each process of a job may use (0: no limit); set per queue by the server
+#: CPU seconds a job may use, its processes together (0: no limit); set per queue by the server
 CPU_LIMIT_ENV = "PRINTERAPP_JOB_CPU_LIMIT"
 #: wall-clock seconds a whole job may take (0: no limit)
 TIME_LIMIT_ENV = "PRINTERAPP_JOB_TIME_LIMIT"
+#: MiB of address space each process of a job may map (0: no limit)
+MEMORY_LIMIT_ENV = "PRINTERAPP_JOB_MEMORY_LIMIT"
 DEFAULT_CPU_LIMIT_S = 600.0
 DEFAULT_TIME_LIMIT_S = 7200.0
+#: generous: the per-process address space, not the job's; gs renders page by page
+DEFAULT_MEMORY_LIMIT_MIB = 2048.0
+#: what a program says on stderr when an allocation failed (gs, C, C++, Python)
+_OUT_OF_MEMORY = (
+    b"VMerror",
+    b"Cannot allocate memory",
+    b"out of memory",
+    b"Out of memory",
+    b"bad_alloc",
+    b"MemoryError",
+)
 #: how often a running job asks its queue whether it is being cancelled
 CANCEL_CHECK_S = 1.0
 #: signals that stop the job (a stopping daemon, a user at a terminal)
@@ -49,6 +64,7 @@ class Limits:
 
     cpu_s: float = 0.0
     wall_s: float = 0.0
+    memory_mib: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:
@@ -56,6 +72,7 @@ class Limits:
         return cls(
             _seconds(env.get(CPU_LIMIT_ENV), DEFAULT_CPU_LIMIT_S),
             _seconds(env.get(TIME_LIMIT_ENV), DEFAULT_TIME_LIMIT_S),
+            _seconds(env.get(MEMORY_LIMIT_ENV), DEFAULT_MEMORY_LIMIT_MIB),
         )
 
 
@@ -92,6 +109,12 @@ class Proc:
     wait_status: int | None = None
     killed: bool = False
     buffer: bytes = b""
+    #: the address-space limit set on it, MiB (0: none)
+    memory_mib: float = 0.0
+    #: it said an allocation failed
+    out_of_memory: bool = False
+    #: CPU seconds it and the children it reaped used, once it has ended
+    cpu_used: float = 0.0
 
     @classmethod
     def spawn(
@@ -126,13 +149,6 @@ class Proc:
         os.set_blocking(err_r, False)
         return cls(path.name, kind, pid, os.pidfd_open(pid), err_r)
 
-    def limit_cpu(self, seconds: float) -> None:
-        """Let the process (and what it starts) use at most *seconds* of CPU."""
-        if seconds > 0:
-            soft = max(1, int(seconds))
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                resource.prlimit(self.pid, resource.RLIMIT_CPU, (soft, soft + 5))
-
     @property
     def exit_code(self) -> int | None:
         """Return the exit status, or None if it died by a signal or still runs."""
@@ -152,8 +168,13 @@ class Proc:
         if os.WIFSIGNALED(self.wait_status):
             if os.WTERMSIG(self.wait_status) == signal.SIGXCPU:
                 return "used up its CPU time limit and was stopped"
-            return f"was killed by {signal.Signals(os.WTERMSIG(self.wait_status)).name}"
-        return f"exited with status {os.WEXITSTATUS(self.wait_status)}"
+            how = f"was killed by {signal.Signals(os.WTERMSIG(self.wait_status)).name}"
+        else:
+            how = f"exited with status {os.WEXITSTATUS(self.wait_status)}"
+        if self.out_of_memory and self.memory_mib > 0:
+            limit = f"ran out of memory (its limit is {self.memory_mib:g} MiB)"
+            return limit if self.wait_status == 0 else f"{limit} and {how}"
+        return how
 
     def kill(self, sig: int) -> None:
         """Send *sig* to its process group (it and its children), unless it has ended."""
@@ -189,6 +210,8 @@ class _Watch:
         #: asks the queue whether the job is being cancelled (ippeveprinter sends no signal)
         self.cancelled: Callable[[], bool] | None = None
         self.next_check = time.monotonic() + CANCEL_CHECK_S
+        self.limits = Limits()
+        self.next_sweep = 0.0
 
     def watch_signals(self, wake_fd: int) -> None:
         """Wake the selector when a stop signal arrives (see :func:`_stop_signals`)."""
@@ -219,22 +242,38 @@ class _Watch:
         p.buffer += chunk
         *lines, p.buffer = p.buffer.split(b"\n")
         for line in lines:
+            if any(word in line for word in _OUT_OF_MEMORY):
+                p.out_of_memory = True
             self.emit(line + b"\n")
         while len(p.buffer) > MAX_LINE:
             self.emit(p.buffer[:MAX_LINE])
             p.buffer = p.buffer[MAX_LINE:]
 
     def reap(self, p: Proc) -> None:
-        _, p.wait_status = os.waitpid(p.pid, 0)
+        _, p.wait_status, usage = os.wait4(p.pid, 0)
+        p.cpu_used = usage.ru_utime + usage.ru_stime
         self.sel.unregister(p.pidfd)
         os.close(p.pidfd)
+
+    def sweep(self) -> None:
+        """Put the CPU and memory limits on every process of the job's groups."""
+        self.next_sweep = time.monotonic() + SWEEP_S
+        if self.limits.cpu_s <= 0 and self.limits.memory_mib <= 0:
+            return
+        usage = group_usage([p.pid for p in self.procs if p.wait_status is None])
+        for pid in usage:
+            set_limits(pid, self.limits.cpu_s, self.limits.memory_mib)
+        used = sum(usage.values()) + sum(p.cpu_used for p in self.procs)
+        if 0 < self.limits.cpu_s <= used:
+            why = f"the job used up its CPU time limit ({self.limits.cpu_s:g} s) and was stopped"
+            self.stop(JobLimitError(why))
 
     def step(self) -> None:
         timeout = None
         if self.kill_deadline is not None:
             timeout = max(0.0, self.kill_deadline - time.monotonic())
         exited: list[Proc] = []
-        for due in (self.deadline, self.next_check if self.cancelled else None):
+        for due in (self.deadline, self.next_check if self.cancelled else None, self.next_sweep):
             if due is not None:
                 left = max(0.0, due - time.monotonic())
                 timeout = left if timeout is None else min(timeout, left)
@@ -247,6 +286,8 @@ class _Watch:
             else:
                 self.reap(proc)
                 exited.append(proc)
+        if time.monotonic() >= self.next_sweep:
+            self.sweep()
         if self.deadline is not None and time.monotonic() >= self.deadline:
             self.deadline = None
             self.stop(JobLimitError("the job ran past its time limit and was stopped"))
@@ -317,8 +358,10 @@ def supervise(
     watch = _Watch(procs, sys.stderr.buffer if status is None else status)
     watch.cancelled = cancelled
     limits = limits or Limits()
+    watch.limits = limits
     for proc in procs:
-        proc.limit_cpu(limits.cpu_s)
+        proc.memory_mib = limits.memory_mib
+    watch.sweep()
     if limits.wall_s > 0:
         watch.deadline = time.monotonic() + limits.wall_s
     if abort:
@@ -335,4 +378,7 @@ def supervise(
     watch.sel.close()
     if watch.stopped is not None and watch.failed is None:
         raise watch.stopped
+    if watch.failed is None:
+        # a filter whose Ghostscript hit the memory limit may exit 0 having printed nothing
+        return next((p for p in procs if p.out_of_memory and p.memory_mib > 0), None)
     return watch.failed

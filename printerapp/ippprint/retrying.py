@@ -79,6 +79,7 @@ def _attempt(
     except ValueError:
         stall_s = DELIVERY_STALL_S
     watcher = Watcher.before(job.device_uri, stall_s)
+    status.unacknowledged = False
     if deadline is not None:
         # the job's time limit spans every attempt and every wait
         env = {**env, TIME_LIMIT_ENV: f"{max(1.0, deadline - time.monotonic()):.0f}"}
@@ -91,6 +92,11 @@ def _attempt(
         base_env=env,
         cancelled=cancelled,
     )
+    if status.unacknowledged:
+        raise BackendError(
+            "the printer did not acknowledge the job's files (it closed or never answered)",
+            BackendStatus.FAILED,
+        )
     if watcher is None:
         return
     left = watcher.wait_drained(

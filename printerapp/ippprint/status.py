@@ -61,6 +61,9 @@ _UNREACHABLE = re.compile(
     re.IGNORECASE,
 )
 _CONNECTED = re.compile(r"connected to printer|print file sent|sending data", re.IGNORECASE)
+#: the lpd backend's words when the printer never acknowledged a file it sent (RFC 1179
+#: requires a 0 byte): it exits 0 all the same, though the printer may hold nothing
+_NO_ACK = re.compile(r"^The printer did not respond\.?$", re.IGNORECASE)
 _PAGE = re.compile(r"^\s*(total\s+)?(\d+)(?:\s+(\d+))?")
 
 
@@ -82,6 +85,8 @@ class StatusForwarder:
         self.last_error = ""
         #: a message was shown; a job that then prints says so, or the message would stay
         self.messaged = False
+        #: the backend said the printer did not acknowledge what it sent (lpd)
+        self.unacknowledged = False
         self._buffer = b""
 
     # -- the BinaryIO part the job runner uses --------------------------------
@@ -144,6 +149,8 @@ class StatusForwarder:
         self._emit(f"ATTR: job-impressions-completed={self.impressions}")
 
     def _warning(self, rest: str) -> None:
+        if _NO_ACK.search(rest):
+            self.unacknowledged = True
         if _UNREACHABLE.search(rest):
             self.set_offline(rest)
             self.message(rest)

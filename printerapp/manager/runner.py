@@ -22,7 +22,7 @@ from printerapp.cups import CupsDirs
 from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError, UnknownPrinterError
 from printerapp.ippprint.cancel import QUEUE_URI_ENV
 from printerapp.ippprint.policy import POLICY_ENV
-from printerapp.ippprint.procs import CPU_LIMIT_ENV, TIME_LIMIT_ENV
+from printerapp.ippprint.procs import CPU_LIMIT_ENV, MEMORY_LIMIT_ENV, TIME_LIMIT_ENV
 from printerapp.manager.announce import Announcer
 from printerapp.manager.drivers import Drivers
 from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_env
@@ -134,6 +134,7 @@ class QueueRunner:
             "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
             CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
             TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
+            MEMORY_LIMIT_ENV: f"{self.settings.job_memory_limit:g}",
             POLICY_ENV: self.settings.error_policy_for(record.device_uri),
             # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
             QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",

@@ -7,7 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
+from printerapp.ippprint.procs import (
+    DEFAULT_CPU_LIMIT_S,
+    DEFAULT_MEMORY_LIMIT_MIB,
+    DEFAULT_TIME_LIMIT_S,
+)
 from printerapp.manager.ippeve import IPPEVEPRINTER
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 
@@ -46,9 +50,11 @@ class ManagerSettings:
     overrides: Mapping[str, PrinterOverride] = field(default_factory=dict)
     #: the only document formats queues print (empty: whatever the PPD's filters take)
     formats: tuple[str, ...] = ()
-    #: CPU seconds each process of a job may use, and seconds a whole job may take (0: none)
+    #: CPU seconds a job (all its processes) may use, and seconds it may take (0: none)
     job_cpu_limit: float = DEFAULT_CPU_LIMIT_S
     job_time_limit: float = DEFAULT_TIME_LIMIT_S
+    #: MiB of address space each process of a job may map (0: none)
+    job_memory_limit: float = DEFAULT_MEMORY_LIMIT_MIB
     #: what a job does when its printer fails (printerapp.ippprint.policy)
     error_policy: str = "retry-job"
     #: seconds between the tries of a crash-looping queue (0: never); None: the queue default

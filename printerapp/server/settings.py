@@ -11,8 +11,9 @@ Example::
     # formats every queue advertises; default $PRINTERAPP_FORMATS (set by the
     # snap's ./configure --formats), else what each PPD's filters accept
     formats = ["image/pwg-raster", "image/urf"]
-    job_cpu_limit = 600                 # CPU seconds per process of a job (0: no limit)
+    job_cpu_limit = 600                 # CPU seconds per job, all its processes (0: no limit)
     job_time_limit = 7200               # seconds per job in all (0: no limit)
+    job_memory_limit = 2048             # MiB of address space per process of a job (0: no limit)
     restart_interval = 300              # seconds between tries of a crash-looping queue
                                         # (0: it stays stopped until restarted by hand)
     error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
@@ -37,7 +38,11 @@ from dataclasses import dataclass, field
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
 from printerapp.ippprint.policy import ErrorPolicy
-from printerapp.ippprint.procs import DEFAULT_CPU_LIMIT_S, DEFAULT_TIME_LIMIT_S
+from printerapp.ippprint.procs import (
+    DEFAULT_CPU_LIMIT_S,
+    DEFAULT_MEMORY_LIMIT_MIB,
+    DEFAULT_TIME_LIMIT_S,
+)
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
@@ -64,6 +69,7 @@ _SERVER_KEYS = {
     "formats",
     "job_cpu_limit",
     "job_time_limit",
+    "job_memory_limit",
     "restart_interval",
     "error_policy",
     "keep_hours",
@@ -157,6 +163,7 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         formats=_formats(server, os.environ if env is None else env),
         job_cpu_limit=server.number("job_cpu_limit", DEFAULT_CPU_LIMIT_S, minimum=0),
         job_time_limit=server.number("job_time_limit", DEFAULT_TIME_LIMIT_S, minimum=0),
+        job_memory_limit=server.number("job_memory_limit", DEFAULT_MEMORY_LIMIT_MIB, minimum=0),
         restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
         error_policy=_policy(server, ErrorPolicy.RETRY_JOB.value),
     )

@@ -2,149 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.ippprinter import IPPTOOL, TESTPAGE, Printer
+from tests.support.ippprinter import ipptool as _ipptool
 from tests.support.sink import TcpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root]
 
 GetPpd = Callable[[str], Path]
-IPPPRINT = Path(sys.executable).parent / "printerapp-ippprint"
-TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf")
 PJL_PCLXL = (b"\x1b%-12345X@PJL", b") HP-PCL XL")
-IPPTOOL = shutil.which("ipptool") or "/usr/bin/ipptool"
-IPPEVEPRINTER = shutil.which("ippeveprinter") or "/usr/sbin/ippeveprinter"
 GS = shutil.which("gs") or "/usr/bin/gs"
-START_TIMEOUT_S = 10.0
-JOB_TIMEOUT_S = 90.0
-
-PRINT_TEST = """{
-  NAME "Print-Job"
-  OPERATION Print-Job
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR language attributes-natural-language en
-  ATTR uri printer-uri $uri
-  ATTR name requesting-user-name e2e
-  ATTR name job-name "e2e job"
-  ATTR mimeMediaType document-format $filetype
-  GROUP job-attributes-tag
-  ATTR keyword media iso_a4_210x297mm
-  FILE $filename
-  STATUS successful-ok
-  STATUS successful-ok-ignored-or-substituted-attributes
-  EXPECT job-id
-}
-"""
-
-GET_JOB_TEST = """{
-  NAME "Get-Job-Attributes"
-  OPERATION Get-Job-Attributes
-  GROUP operation-attributes-tag
-  ATTR charset attributes-charset utf-8
-  ATTR language attributes-natural-language en
-  ATTR uri printer-uri $uri
-  ATTR integer job-id $job_id
-  ATTR keyword requested-attributes job-state,job-state-message,job-state-reasons
-  STATUS successful-ok
-}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ipptool(*args: str) -> str:
-    out = subprocess.run(
-        [IPPTOOL, "-tv", *args], capture_output=True, text=True, timeout=60, check=False
-    )
-    return out.stdout + out.stderr
-
-
-class Printer:
-    """One ippeveprinter process, with helpers to print and watch jobs."""
-
-    def __init__(self, workdir: Path, ppd: Path, env: dict[str, str]) -> None:
-        self.workdir, self.spool = workdir, workdir / "spool"
-        self.spool.mkdir(parents=True)
-        (workdir / "print.test").write_text(PRINT_TEST)
-        (workdir / "job.test").write_text(GET_JOB_TEST)
-        self.proc: subprocess.Popen[bytes] | None = None
-        for _ in range(5):  # a port taken between probe and bind: try another
-            self.port = _free_port()
-            if self._start(ppd, env):
-                return
-        raise RuntimeError("ippeveprinter did not start on any port")
-
-    @property
-    def uri(self) -> str:
-        return f"ipp://localhost:{self.port}/ipp/print"
-
-    def _start(self, ppd: Path, env: dict[str, str]) -> bool:
-        argv = [IPPEVEPRINTER, "-p", str(self.port), "-n", "localhost", "-P", str(ppd)]
-        argv += ["-c", str(IPPPRINT), "-d", str(self.spool), f"E2E {self.port}"]
-        log = (self.workdir / "ippeveprinter.log").open("ab")
-        # as the manager does: the job runner watches its job there (Cancel-Job)
-        queue = {"PRINTERAPP_QUEUE_URI": f"ipp://127.0.0.1:{self.port}/ipp/print"}
-        self.proc = subprocess.Popen(
-            argv, stdout=log, stderr=log, env={**os.environ, **queue, **env}
-        )
-        log.close()
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            test = "/usr/share/cups/ipptool/get-printer-attributes.test"
-            if "[PASS]" in _ipptool(self.uri, test):
-                return True
-            time.sleep(0.1)
-        self.stop()
-        return False
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def submit(self, document: Path, filetype: str) -> int:
-        out = _ipptool(
-            "-f",
-            str(document),
-            "-d",
-            f"filetype={filetype}",
-            self.uri,
-            str(self.workdir / "print.test"),
-        )
-        m = re.search(r"job-id \(integer\) = (\d+)", out)
-        assert m is not None, out
-        return int(m.group(1))
-
-    def wait_job(self, job_id: int) -> tuple[str, str]:
-        """Wait until the job has ended; return its state and state message."""
-        deadline = time.monotonic() + JOB_TIMEOUT_S
-        while time.monotonic() < deadline:
-            out = _ipptool("-d", f"job_id={job_id}", self.uri, str(self.workdir / "job.test"))
-            state = re.search(r"job-state \(enum\) = (\S+)", out)
-            if state and state.group(1) in {"completed", "aborted", "canceled"}:
-                msg = re.search(r"job-state-message \(textWithoutLanguage\) = (.*)", out)
-                return state.group(1), msg.group(1) if msg else ""
-            time.sleep(0.2)
-        raise AssertionError(f"job {job_id} did not end within {JOB_TIMEOUT_S} s")
+__all__ = ["IPPTOOL", "TESTPAGE", "Printer"]
 
 
 @pytest.fixture

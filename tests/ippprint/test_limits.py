@@ -15,7 +15,7 @@ import pytest
 
 from printerapp.errors import FilterFailedError, JobLimitError
 from printerapp.ippprint.pipeline import run_job
-from printerapp.ippprint.procs import CPU_LIMIT_ENV, TIME_LIMIT_ENV, Limits
+from printerapp.ippprint.procs import CPU_LIMIT_ENV, MEMORY_LIMIT_ENV, TIME_LIMIT_ENV, Limits
 from tests.ippprint.test_pipeline import job, plan_of, script
 
 GetPpd = Callable[[str], Path]
@@ -42,7 +42,9 @@ def _gone(marker: str, seconds: float) -> bool:
 
 
 def test_limits_come_from_the_environment() -> None:
-    assert Limits.from_env({CPU_LIMIT_ENV: "30", TIME_LIMIT_ENV: "0"}) == Limits(30, 0)
+    assert Limits.from_env(
+        {CPU_LIMIT_ENV: "30", TIME_LIMIT_ENV: "0", MEMORY_LIMIT_ENV: "64"}
+    ) == Limits(30, 0, 64)
     defaults = Limits.from_env({})
     assert defaults.cpu_s > 0
     assert defaults.wall_s > 0
@@ -57,7 +59,7 @@ def test_a_spinning_filter_and_its_children_stop_at_the_cpu_limit(
     spin = script(tmp_path / "spin", f"sleep 1000 {marker} 2>/dev/null &\nwhile :; do :; done\n")
     env = {**os.environ, CPU_LIMIT_ENV: "1"}
     started = time.monotonic()
-    with pytest.raises(FilterFailedError, match="CPU time limit"):
+    with pytest.raises(JobLimitError, match=r"CPU time limit \(1 s\)"):
         run_job(
             job(get_ppd("lj2100-pxlmono"), f"file://{tmp_path / 'out.prn'}"),
             plan_of(str(spin)),
@@ -117,3 +119,27 @@ def test_sigterm_stops_the_whole_chain_at_once() -> None:
     assert "cancelled: the job was cancelled" in runner.stdout.read()
     assert time.monotonic() - cancelled < 5
     assert _gone(marker, 5), "a process of the cancelled job was left running"
+
+
+def test_a_filter_past_its_memory_limit_fails_with_the_reason(
+    tmp_path: Path, get_ppd: GetPpd
+) -> None:
+    # PostScript that keeps 10 MB strings on the stack until memory runs out
+    hungry = tmp_path / "hungry.ps"
+    hungry.write_text("%!PS\n1 1 100000 { pop 10000000 string } for\n")
+    gs = script(
+        tmp_path / "gsfilter",
+        f"exec gs -q -dBATCH -dNOPAUSE -sstdout=%stderr -sDEVICE=pxlmono -sOutputFile=- {hungry}\n",
+    )
+    env = {**os.environ, MEMORY_LIMIT_ENV: "256", CPU_LIMIT_ENV: "60"}
+    status = io.BytesIO()
+    started = time.monotonic()
+    with pytest.raises(FilterFailedError, match=r"ran out of memory \(its limit is 256 MiB\)"):
+        run_job(
+            job(get_ppd("lj2100-pxlmono"), f"file://{tmp_path / 'out.prn'}"),
+            plan_of(str(gs)),
+            status=status,
+            base_env=env,
+        )
+    assert time.monotonic() - started < 20
+    assert b"VMerror" in status.getvalue()

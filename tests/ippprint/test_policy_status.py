@@ -58,6 +58,15 @@ def test_waiting_for_the_printer_to_finish_ends_with_the_job() -> None:
     assert lines[-2:] == ["STATE: -other", "ATTR: printer-alert-description='none'"]
 
 
+def test_an_lpd_printer_that_never_acknowledged_is_noticed() -> None:
+    # the lpd backend's words when the 0 byte after the data file never came; it exits 0
+    fwd = StatusForwarder(io.BytesIO())
+    fwd.write(b"WARNING: The printer is not responding.\n")
+    assert not fwd.unacknowledged
+    fwd.write(b"WARNING: The printer did not respond.\nINFO: Data file sent successfully.\n")
+    assert fwd.unacknowledged
+
+
 TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid
    0: 0100007F:A000 0100007F:2382 04 0000F000:00000000 01:00000014 00000000     0
    1: 0100007F:A001 0100007F:2382 06 00000000:00000000 03:00001770 00000000     0

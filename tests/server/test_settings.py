@@ -58,6 +58,10 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[server]\nformats = ["pdf"]\n', r"server\.formats: 'pdf' is not a MIME type"),
         ("[server]\njob_cpu_limit = -1\n", r"server\.job_cpu_limit: -1 is below the minimum 0"),
         ("[server]\njob_time_limit = nan\n", r"server\.job_time_limit: nan is not a finite"),
+        (
+            "[server]\njob_memory_limit = -5\n",
+            r"server\.job_memory_limit: -5 is below the minimum 0",
+        ),
         ("[server]\nrestart_interval = -5\n", r"server\.restart_interval: -5 is below the mini"),
         ('[server]\nrestart_interval = "5m"\n', r"server\.restart_interval: expected a number"),
         ('[server]\nerror_policy = "retry"\n', r"server\.error_policy: 'retry' is not one of"),
@@ -80,11 +84,15 @@ def test_formats_from_the_snap_environment(tmp_path: Path) -> None:
 
 
 def test_job_limits(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, "[server]\njob_cpu_limit = 30\njob_time_limit = 0\n")
-    assert (settings.manager.job_cpu_limit, settings.manager.job_time_limit) == (30.0, 0.0)
+    settings = _settings(
+        tmp_path, "[server]\njob_cpu_limit = 30\njob_time_limit = 0\njob_memory_limit = 512\n"
+    )
+    limits = settings.manager
+    assert (limits.job_cpu_limit, limits.job_time_limit, limits.job_memory_limit) == (30, 0, 512)
     defaults = _settings(tmp_path, "")
     assert defaults.manager.job_cpu_limit > 0
     assert defaults.manager.job_time_limit > 0
+    assert defaults.manager.job_memory_limit >= 1024
 
 
 def test_documents_kept_for_reprints(tmp_path: Path) -> None:
