@@ -83,12 +83,17 @@ def build(project: dict[str, Any], work: Path, arch: str) -> Path:
     return work / "prime"
 
 
+def write_meta(prime: Path, meta: dict[str, Any]) -> None:
+    """Write *meta* as *prime*/meta/snap.yaml."""
+    (prime / "meta").mkdir(exist_ok=True)
+    (prime / "meta" / "snap.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+
+
 def pack(prime: Path, meta: dict[str, Any], out: Path) -> None:
     """Write meta/snap.yaml into *prime* and squash it into *out* as `snap pack` does."""
     if shutil.which("mksquashfs") is None:
         sys.exit("snapbuild: mksquashfs is missing: apt-get install squashfs-tools")
-    (prime / "meta").mkdir(exist_ok=True)
-    (prime / "meta" / "snap.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    write_meta(prime, meta)
     out.unlink(missing_ok=True)
     subprocess.run(["mksquashfs", str(prime), str(out), *MKSQUASHFS, "-quiet"], check=True)
 
@@ -98,10 +103,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", required=True, help="a name for the work directory")
     parser.add_argument("--clean", action="store_true", help="start from an empty work directory")
+    parser.add_argument(
+        "--meta-only", action="store_true", help="only rewrite prime/meta/snap.yaml (no build)"
+    )
     args = parser.parse_args()
     project = yaml.safe_load((ROOT / "snap" / "snapcraft.yaml").read_text())
     arch, triplet = _arch()
     work = ROOT / "build" / "snap" / args.variant
+    if args.meta_only:
+        write_meta(work / "prime", snap_yaml(project, arch, triplet))
+        return
     if args.clean and work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,9 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from printerapp.server.demo import demo_overrides
+from tests.support.avahi import loopback_avahi
 
 #: host directories a snap does not see (its own copies come through $SNAP)
 HIDDEN_DIRS = (
@@ -112,7 +114,7 @@ def _running(port: int) -> dict[str, Any] | None:
 
 def _config(common: Path, control: int, ppd: str | None) -> None:
     text = (
-        f'[server]\ncontrol = "127.0.0.1:{control}"\nports = "18400-18420"\nlog_level = "DEBUG"\n'
+        f'[server]\ncontrol = "127.0.0.1:{control}"\nports = "18400-18420"\nlog_level = "INFO"\n'
         '[detection]\nudev = false\nmdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n'
     )
     if ppd:  # pin the demo to the variant's own driver
@@ -135,23 +137,41 @@ def run(prime: Path, ppd: str | None, expect: bytes | None, control: int) -> Non
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(prime / "bin" / "printerapp"), "server", "--demo"],
-            env=env, cwd=data, stdout=out, stderr=out,
+            env=env,
+            cwd=data,
+            stdout=out,
+            stderr=out,
         )
     try:
         queue = _wait("running queue", READY_S, proc, log, lambda: _running(control))
         ready = time.monotonic() - start
         job = subprocess.run(
-            [str(prime / "usr/bin/ipptool"), "-T", "60", "-tf",
-             str(prime / "usr/share/cups/data/default-testpage.pdf"), queue["uri"],
-             str(prime / "usr/share/cups/ipptool/print-job.test")],
-            env=env, capture_output=True, text=True, timeout=120, check=False,
+            [
+                str(prime / "usr/bin/ipptool"),
+                "-T",
+                "60",
+                "-tf",
+                str(prime / "usr/share/cups/data/default-testpage.pdf"),
+                queue["uri"],
+                str(prime / "usr/share/cups/ipptool/print-job.test"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if job.returncode != 0:
             sys.exit(f"snaprun: print-job failed\n{job.stdout}{job.stderr}")
         sent = time.monotonic()
         demo = common / "demo"
-        first = _wait("job at the demo printer", JOB_S, proc, log,
-                      lambda: next(iter(sorted(demo.glob("job-*.prn"))), None))
+        first = _wait(
+            "job at the demo printer",
+            JOB_S,
+            proc,
+            log,
+            lambda: next(iter(sorted(demo.glob("job-*.prn"))), None),
+        )
         time.sleep(0.5)  # the printer writes as it receives; let the last chunk land
         body = first.read_bytes()
         if not body or (expect is not None and expect not in body[:4096]):
@@ -178,7 +198,8 @@ def main() -> None:
         argv = ["unshare", "-m", "--propagation", "private", sys.executable, *sys.argv, "--inside"]
         os.execvp("unshare", argv)
     expect = bytes.fromhex(args.expect) if args.expect else None
-    run(args.prime.resolve(), args.ppd, expect, args.control)
+    with tempfile.TemporaryDirectory(prefix="snaprun-avahi-") as tmp, loopback_avahi(Path(tmp)):
+        run(args.prime.resolve(), args.ppd, expect, args.control)
 
 
 if __name__ == "__main__":
