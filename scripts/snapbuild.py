@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from craft_parts import LifecycleManager, Step
+from craft_parts import LifecycleManager, Step, callbacks
+from craft_parts.packages.deb import _DEFAULT_FILTERED_STAGE_PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the local source part must not copy (venvs, build output, VCS)
@@ -32,6 +33,19 @@ SNAP_YAML_KEYS = ("name", "version", "summary", "description", "base", "grade", 
 APP_KEYS = ("command", "daemon", "restart-condition", "restart-delay", "stop-timeout", "plugs")
 #: as `snap pack` calls mksquashfs (snapd's snap/squashfs package)
 MKSQUASHFS = ["-noappend", "-comp", "xz", "-no-xattrs", "-no-fragments", "-all-root"]
+#: Debian 12's names of libraries every core base has, renamed since craft-parts's list
+RENAMED_BASE_PACKAGES = (
+    "libgcc-s1",
+    "libtinfo6",
+    "libncursesw6",
+    "libcrypt1",
+    "libzstd1",
+    "liblz4-1",
+    "libssl3",
+    "libpcre2-8-0",
+    "libcap-ng0",
+    "libseccomp2",
+)
 ARCHES = {"x86_64": ("amd64", "x86_64-linux-gnu"), "aarch64": ("arm64", "aarch64-linux-gnu")}
 
 
@@ -60,6 +74,18 @@ def snap_yaml(project: dict[str, Any], arch: str, triplet: str) -> dict[str, Any
     return meta
 
 
+def base_packages(base: str) -> list[str]:
+    """Return the packages the base snap provides, so they are not staged.
+
+    snapcraft reads them from the base's own manifest; without /snap/<base>
+    (on Debian) craft-parts would stage the whole closure, libc6 included.
+    Its own list for the older bases, plus today's names, stands in.
+    """
+    if Path(f"/snap/{base}/current/usr/share/snappy/dpkg.list").exists():
+        return []  # craft-parts reads the real manifest
+    return [*_DEFAULT_FILTERED_STAGE_PACKAGES, *RENAMED_BASE_PACKAGES]
+
+
 def build(project: dict[str, Any], work: Path, arch: str) -> Path:
     """Run craft-parts up to prime for *project*'s parts; return the prime directory."""
     parts = {}
@@ -68,6 +94,9 @@ def build(project: dict[str, Any], work: Path, arch: str) -> Path:
         if part.get("source") == ".":
             part["source"] = str(ROOT)
         parts[name] = part
+    filtered = base_packages(project["base"])
+    if filtered:
+        callbacks.register_stage_packages_filter(lambda _info: filtered)
     lcm = LifecycleManager(
         {"parts": parts},
         application_name="snapcraft",
