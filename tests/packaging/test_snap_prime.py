@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: variant -> the driver the demo is pinned to, and bytes its output must hold
 VARIANTS = {
     "gutenprint": (None, b"\x1bE"),  # --demo's own pin: Gutenprint's LaserJet 2100, PCL
+    "hplip": ("drv:///hpcups.drv/hp-laserjet_2100_series-pcl3.ppd", b"\x1bE"),  # hpcups, PCL
 }
 
 
