@@ -24,6 +24,7 @@ __all__ = [
     "BackendStatus",
     "CupsDirs",
     "describe_exit",
+    "driver_env",
     "sanitize_uri",
     "uri_scheme",
 ]
@@ -31,6 +32,11 @@ __all__ = [
 DEFAULT_SERVERBIN = Path("/usr/lib/cups")
 DEFAULT_DATADIR = Path("/usr/share/cups")
 DEFAULT_SERVERROOT = Path("/etc/cups")
+#: where drivers find their libraries and data when their tree is relocated (a
+#: snap): passed from the daemon to every queue and on to every filter
+DRIVER_ENV = ("LD_LIBRARY_PATH", "GS_LIB", "GS_FONTPATH", "FONTCONFIG_FILE", "FOOMATICDB")
+#: the same for families of variables: Gutenprint's STP_DATA_PATH, STP_MODULE_PATH
+DRIVER_ENV_PREFIXES = ("STP_",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,13 @@ class CupsDirs:
         return self.serverbin / "backend"
 
     @property
+    def bin_dir(self) -> Path | None:
+        """The ``bin/`` beside a relocated ``lib/cups`` (``$SNAP/usr/bin``), else None."""
+        if self.serverbin == DEFAULT_SERVERBIN:
+            return None
+        return self.serverbin.parent.parent / "bin"
+
+    @property
     def mime_dirs(self) -> tuple[Path, Path]:
         """Directories read for ``*.types`` and ``*.convs``, in CUPS's order."""
         return (self.datadir / "mime", self.serverroot)
@@ -76,6 +89,11 @@ class CupsDirs:
             "CUPS_DATADIR": str(self.datadir),
             "CUPS_SERVERROOT": str(self.serverroot),
         }
+
+
+def driver_env(env: Mapping[str, str]) -> dict[str, str]:
+    """Return the variables of *env* that locate a driver's libraries and data."""
+    return {k: v for k, v in env.items() if k in DRIVER_ENV or k.startswith(DRIVER_ENV_PREFIXES)}
 
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")

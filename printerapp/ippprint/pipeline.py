@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from printerapp.cups import CupsDirs, describe_exit
+from printerapp.cups import CupsDirs, describe_exit, driver_env
 from printerapp.errors import BackendError, FilterFailedError, JobError
 from printerapp.ippprint.backend import backend_argv, backend_target
 from printerapp.ippprint.options import JobOptions
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 #: cupsd's defaults for what a job's environment carries besides the CUPS dirs
 RIP_MAX_CACHE = "128m"
-_PASSED_THROUGH = ("LD_LIBRARY_PATH", "TZ", "SOFTWARE")
+_PASSED_THROUGH = ("TZ", "SOFTWARE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,13 @@ def job_environment(
     base = os.environ if base is None else base
     tmpdir = base.get("TMPDIR") or "/tmp"  # noqa: S108 - cupsd's TempDir fallback
     env = {k: base[k] for k in _PASSED_THROUGH if k in base}
+    env.update(driver_env(base))
     env.update(run.dirs.as_env())
+    # a relocated tree's programs (a snap's gs, for foomatic-rip) before the system's
+    bins = [str(run.dirs.filter_dir), *([str(b)] if (b := run.dirs.bin_dir) else [])]
     env.update(
         CUPS_FONTPATH=str(run.dirs.datadir / "fonts"),
-        PATH=f"{run.dirs.filter_dir}:/usr/local/bin:/usr/bin:/bin",
+        PATH=":".join([*bins, "/usr/local/bin", "/usr/bin", "/bin"]),
         TMPDIR=tmpdir,
         HOME=tmpdir,
         USER=base.get("USER", "root"),

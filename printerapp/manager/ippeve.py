@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from printerapp.cups import CupsDirs
+from printerapp.cups import CupsDirs, driver_env
 from printerapp.errors import PrinterProcessError
 
 __all__ = ["IPPEVEPRINTER", "QueueLaunch", "find_ippprint", "ippeve_argv", "ippeve_env"]
@@ -30,6 +30,7 @@ _INHERITED = (
     "PRINTERAPP_STATE_DIR",
     # "off" in the daemon's environment: no job polls its printer's SNMP agent
     "PRINTERAPP_SNMP",
+    "PRINTERAPP_CACHE_DIR",
 )
 
 
@@ -87,7 +88,8 @@ def ippeve_env(
     launch: QueueLaunch, dirs: CupsDirs, base: Mapping[str, str], extra: Mapping[str, str]
 ) -> dict[str, str]:
     """Return the queue's environment: a few inherited variables, the job's CUPS context."""
-    env = {k: base[k] for k in _INHERITED if k in base}
+    env = {k: v for k, v in base.items() if k in _INHERITED or k.startswith("SNAP")}
+    env.update(driver_env(base))
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(dirs.as_env())
     env.update(DEVICE_URI=launch.device_uri, PPD=str(launch.ppd))

@@ -13,7 +13,7 @@ import pytest
 from printerapp.cups import CupsDirs
 from printerapp.errors import BackendError, FilterFailedError, FilterRejectedError
 from printerapp.ippprint.options import JobOptions
-from printerapp.ippprint.pipeline import JobRun, final_content_type, run_job
+from printerapp.ippprint.pipeline import JobRun, final_content_type, job_environment, run_job
 from printerapp.mime.records import FilterEdge, JobPlan
 from tests.support.sink import TcpSink
 
@@ -92,6 +92,25 @@ def test_filters_get_cupsd_argv_and_env(tmp_path: Path, get_ppd: GetPpd) -> None
     assert env["PRINTER"] == "foo"
     assert env["DEVICE_URI"] == f"file://{out}"
     assert env["CUPS_SERVERBIN"] == "/usr/lib/cups"
+
+
+def test_a_relocated_tree_gives_filters_its_programs_and_driver_paths() -> None:
+    snap = Path("/snap/printerapp/1")
+    dirs = CupsDirs(snap / "usr/lib/cups", snap / "usr/share/cups", snap / "etc/cups")
+    base = {
+        "STP_DATA_PATH": f"{snap}/usr/share/gutenprint/5.3/xml",
+        "GS_LIB": f"{snap}/usr/share/ghostscript/10.00.0/Resource/Init",
+        "LD_LIBRARY_PATH": f"{snap}/usr/lib/x86_64-linux-gnu",
+        "TAPO_PASSWORD": "x",
+    }
+    env = job_environment(job(None, None, dirs), plan_of("a"), base)
+    assert env["PATH"].split(":")[:2] == [f"{snap}/usr/lib/cups/filter", f"{snap}/usr/bin"]
+    assert {k: env[k] for k in ("STP_DATA_PATH", "GS_LIB", "LD_LIBRARY_PATH")} == {
+        k: base[k] for k in ("STP_DATA_PATH", "GS_LIB", "LD_LIBRARY_PATH")
+    }
+    assert "TAPO_PASSWORD" not in env
+    system = job_environment(job(None, None), plan_of("a"), {})
+    assert system["PATH"] == "/usr/lib/cups/filter:/usr/local/bin:/usr/bin:/bin"
 
 
 def test_final_content_type_as_cupsd() -> None:

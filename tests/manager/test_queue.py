@@ -65,6 +65,23 @@ def test_argv_and_env_are_plain(tmp_path: Path) -> None:
     assert "SECRET" not in env
 
 
+def test_env_carries_a_snaps_driver_paths() -> None:
+    launch = QueueLaunch("Q", 8001, Path("/s/q.ppd"), Path("/s/spool"), "socket://h")
+    base = {
+        "SNAP": "/snap/p/1",
+        "SNAP_COMMON": "/var/snap/p/common",
+        "STP_DATA_PATH": "/snap/p/1/usr/share/gutenprint/5.3/xml",
+        "LD_LIBRARY_PATH": "/snap/p/1/usr/lib/x86_64-linux-gnu",
+        "GS_LIB": "/snap/p/1/usr/share/ghostscript/Resource/Init",
+        "TAPO_PASSWORD": "x",
+    }
+    env = ippeve_env(launch, CupsDirs(), base, {})
+    assert {k: env[k] for k in base if k != "TAPO_PASSWORD"} == {
+        k: v for k, v in base.items() if k != "TAPO_PASSWORD"
+    }
+    assert "TAPO_PASSWORD" not in env  # secrets stay with the daemon
+
+
 def test_start_ready_crash_restart_stop(tmp_path: Path, get_ppd: GetPpd) -> None:
     async def scenario() -> None:
         q = _queue(tmp_path, get_ppd("lj2100-pxlmono"), _free_port())

@@ -29,7 +29,17 @@ def _configure(tree: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     ("driver", "package"),
-    [("foomatic", "foomatic-db-compressed-ppds"), ("gutenprint", "printer-driver-gutenprint")],
+    [
+        ("foomatic", "foomatic-db-compressed-ppds"),
+        ("gutenprint", "printer-driver-gutenprint"),
+        ("hplip", "printer-driver-hpcups"),
+        ("escpr", "printer-driver-escpr"),
+        ("splix", "printer-driver-splix"),
+        ("brlaser", "printer-driver-brlaser"),
+        ("foo2zjs", "printer-driver-foo2zjs"),
+        ("ptouch", "printer-driver-ptouch"),
+        ("c2esp", "printer-driver-c2esp"),
+    ],
 )
 def test_driver_variant_adds_its_package(tree: Path, driver: str, package: str) -> None:
     result = _configure(tree, f"--driver={driver}")
@@ -53,3 +63,22 @@ def test_unknown_driver_is_refused(tree: Path) -> None:
     assert result.returncode == 2
     assert "unknown driver 'nonsense'" in result.stderr
     assert not (tree / "snap" / "snapcraft.yaml").exists()
+
+
+def test_all_and_lists_stage_every_named_family(tree: Path) -> None:
+    assert _configure(tree, "--driver=all").returncode == 0
+    every = (tree / "snap" / "snapcraft.yaml").read_text()
+    assert every.count("      - printer-driver-") == 8
+    assert "foomatic-db-compressed-ppds" in every
+    assert "STP_DATA_PATH" in every
+    assert _configure(tree, "--driver=escpr,brlaser").returncode == 0
+    two = (tree / "snap" / "snapcraft.yaml").read_text()
+    assert "printer-driver-escpr\n" in two
+    assert "printer-driver-brlaser\n" in two
+    assert "gutenprint" not in two
+
+
+def test_an_unknown_family_in_a_list_is_refused(tree: Path) -> None:
+    result = _configure(tree, "--driver=escpr,hpijs")
+    assert result.returncode == 2
+    assert "unknown driver 'hpijs'" in result.stderr
