@@ -74,6 +74,8 @@ class AvahiPublisher:
         self._conn: Any = None
         self._groups: dict[str, list[_Group]] = {}
         self._lock = asyncio.Lock()
+        #: the probes still running in the background (see publish)
+        self._settling: set[asyncio.Task[None]] = set()
         #: this host's mDNS name, the target of every service we announce (after start)
         self.host_fqdn = ""
 
@@ -91,6 +93,9 @@ class AvahiPublisher:
 
     async def close(self) -> None:
         """Withdraw everything and disconnect."""
+        for task in list(self._settling):
+            task.cancel()
+        await asyncio.gather(*self._settling, return_exceptions=True)
         if self._router is not None:
             # stops the router's receiving task; a task that failed is not our error here
             with contextlib.suppress(Exception):
@@ -172,29 +177,66 @@ class AvahiPublisher:
                 log.debug("%s", exc)
 
     async def publish(self, key: str, service: Service) -> str:
-        """Announce *service* under *key* (replacing what *key* had); return the name it got."""
+        """Announce *service* under *key* (replacing what *key* had); return the name it got.
+
+        It returns once avahi holds the registration: a name another service
+        of this host has is refused at once, and its alternative is taken
+        here; a second registration of the name on this host is refused from
+        now on.  The probe on the network (about 0.75 s) goes on in the
+        background, so queues start without waiting for it; a name another
+        host holds is then replaced by its alternative there.
+        """
         async with self._lock:
-            await self._free(self._groups.pop(key, []))
-            interfaces = await self._interfaces(service.interfaces)
-            name = service.name
-            for _attempt in range(MAX_RENAMES):
-                try:
-                    groups = await self._register(service, name, interfaces)
-                except DnssdError as exc:
-                    if "CollisionError" not in str(exc):
-                        raise
-                    groups, state = [], COLLISION
-                else:
-                    state = await self._state(groups)
-                if state != COLLISION:
-                    self._groups[key] = groups
+            name = await self._publish_now(key, service, service.name)
+        self._settle(key, service, 1)
+        return name
+
+    async def _publish_now(self, key: str, service: Service, name: str) -> str:
+        """Register *service* as *name* or the first alternative free on this host."""
+        await self._free(self._groups.pop(key, []))
+        interfaces = await self._interfaces(service.interfaces)
+        for _attempt in range(MAX_RENAMES):
+            try:
+                self._groups[key] = await self._register(service, name, interfaces)
+            except DnssdError as exc:
+                if "CollisionError" not in str(exc):
+                    raise
+            else:
+                return name
+            (name,) = await self._call("/", "Server", "GetAlternativeServiceName", "s", name)
+            log.warning("DNS-SD name %r is taken; announcing as %r", service.name, name)
+        raise DnssdError(f"no free DNS-SD name for {service.name!r}")
+
+    def _settle(self, key: str, service: Service, attempt: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._wait_established(key, service, attempt))
+        self._settling.add(task)  # a reference, or the loop may drop the task half-way
+        task.add_done_callback(self._settling.discard)
+
+    async def _wait_established(self, key: str, service: Service, attempt: int) -> None:
+        """Wait for the probe of *key*'s groups; on a collision on the network, rename."""
+        groups = self._groups.get(key, [])
+        try:
+            state = await self._state(groups) if groups else ESTABLISHED
+            async with self._lock:
+                if state != COLLISION or self._groups.get(key) is not groups:
                     if state == FAILURE:
-                        raise DnssdError(f"avahi could not register {name!r}")
-                    return name
-                await self._free(groups)
-                (name,) = await self._call("/", "Server", "GetAlternativeServiceName", "s", name)
-                log.warning("DNS-SD name %r is taken; announcing as %r", service.name, name)
-            raise DnssdError(f"no free DNS-SD name for {service.name!r}")
+                        log.error("avahi could not register %r", groups[0].name)
+                    return
+                if attempt >= MAX_RENAMES:
+                    log.error("no free DNS-SD name for %r", service.name)
+                    return
+                (name,) = await self._call(
+                    "/", "Server", "GetAlternativeServiceName", "s", groups[0].name
+                )
+                log.warning(
+                    "DNS-SD name %r is taken on the network; announcing as %r", groups[0].name, name
+                )
+                await self._publish_now(key, service, name)
+        except DnssdError as exc:
+            if self._groups.get(key) is groups:  # not when it was withdrawn meanwhile
+                log.warning("DNS-SD announcement of %r: %s", service.name, exc)
+            return
+        self._settle(key, service, attempt + 1)
 
     async def update_txt(self, key: str, txt: Sequence[tuple[str, str]]) -> None:
         """Replace the TXT record of the service published under *key*."""

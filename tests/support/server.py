@@ -68,7 +68,8 @@ class Daemon:
                 stdout=log,
                 stderr=log,
             )
-        self.wait(lambda: self.api("/api/health") is not None, 20, "control API")
+        # the daemon builds the driver index first: with printer-driver-all, ~20 s on 2 cores
+        self.wait(lambda: self.api("/api/health") is not None, 90, "control API")
 
     def api(self, path: str) -> Any:
         try:
