@@ -27,9 +27,11 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pyipp import IPP
 from pyipp.enums import IppOperation
 from pyipp.exceptions import IPPError
+from zeroconf import IPVersion, ServiceInfo
+from zeroconf.asyncio import AsyncZeroconf
 
 from tests.support.avahi import loopback_avahi
 from tests.support.server import Daemon, Printer, kill_queues, queue_processes
@@ -64,23 +68,65 @@ def _only_loopback() -> bool:
     return {p.name for p in Path("/sys/class/net").iterdir()} <= {"lo"}
 
 
-def _answers(port: int) -> bool:
-    """Return True once the queue on *port* answers Get-Printer-Attributes."""
-
-    async def ask() -> None:
+async def _answers(port: int) -> bool:
+    """Return True when the queue on *port* answers Get-Printer-Attributes."""
+    try:
         async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=2) as ipp:
             message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
             await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
-
-    try:
-        asyncio.run(ask())
     except (IPPError, OSError):
         return False
     return True
 
 
 def _ready_ports(daemon: Daemon) -> list[int]:
-    return [p["port"] for p in daemon.running() if _answers(p["port"])]
+    """Return the ports of the running queues that answer (asked all at once)."""
+    ports = [p["port"] for p in daemon.running()]
+
+    async def ask() -> list[bool]:
+        return list(await asyncio.gather(*(_answers(port) for port in ports)))
+
+    return [port for port, ok in zip(ports, asyncio.run(ask()), strict=True) if ok]
+
+
+def _info(n: int) -> ServiceInfo:
+    return ServiceInfo(
+        "_pdl-datastream._tcp.local.",
+        f"HP LaserJet 2100 unit {n}._pdl-datastream._tcp.local.",
+        addresses=[socket.inet_aton("127.0.0.1")],
+        port=9100,
+        properties={
+            "txtvers": "1",
+            "ty": "HP LaserJet 2100",
+            "usb_MFG": "Hewlett-Packard",
+            "usb_MDL": "HP LaserJet 2100",
+            "usb_CMD": "PJL,PCLXL,PCL",
+        },
+        server=f"unit-{n}.local.",
+    )
+
+
+@contextlib.contextmanager
+def _announced(count: int) -> Iterator[None]:
+    """Announce *count* raw-socket printers at once, from one responder on its own loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    azc = AsyncZeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
+
+    async def register() -> None:
+        infos = [_info(n) for n in range(count)]
+        tasks = [await azc.async_register_service(i, cooperating_responders=True) for i in infos]
+        await asyncio.gather(*tasks)
+
+    try:
+        asyncio.run_coroutine_threadsafe(register(), loop).result(120)
+        yield
+    finally:
+        asyncio.run_coroutine_threadsafe(azc.async_close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 def _rss_kb(pid: int) -> int:
@@ -146,32 +192,30 @@ def latency(work: Path, trials: int) -> tuple[list[float], dict[str, float]]:
 def scale(work: Path, count: int, idle_s: float) -> dict[str, float]:
     """Announce *count* printers at once; return the figures."""
     # identical printers on one host would be collapsed into one: keep them apart here
-    with _daemon(work / "scale", "dedupe = false\n") as daemon, contextlib.ExitStack() as stack:
+    with _daemon(work / "scale", "dedupe = false\n") as daemon:
         start = time.monotonic()
-        for n in range(count):
-            name = f"HP LaserJet 2100 unit {n}"
-            stack.enter_context(Printer(work / "scale-jobs", name, probe=False))
-        daemon.wait(lambda: len(daemon.running()) >= count, 300, f"{count} running queues")
-        daemon.wait(lambda: len(_ready_ports(daemon)) >= count, 60, f"{count} ready queues")
-        all_ready = time.monotonic() - start
-        assert daemon.proc is not None
-        pid = daemon.proc.pid
-        ticks = _cpu_ticks(pid)
-        time.sleep(idle_s)
-        idle_cpu = 100.0 * (_cpu_ticks(pid) - ticks) / os.sysconf("SC_CLK_TCK") / idle_s
-        children = queue_processes(daemon.state)
-        pss = sorted(_pss_kb(c) / 1024 for c in children)
-        return {
-            "all_ready_s": all_ready,
-            "daemon_rss_mb": _rss_kb(pid) / 1024,
-            "daemon_pss_mb": _pss_kb(pid) / 1024,
-            "idle_cpu_pct": idle_cpu,
-            "children": float(len(children)),
-            "children_rss_mb": sum(_rss_kb(c) for c in children) / 1024,
-            "pss_median_mb": statistics.median(pss) if pss else 0.0,
-            "pss_max_mb": pss[-1] if pss else 0.0,
-            "pss_total_mb": sum(pss),
-        }
+        with _announced(count):  # all at once, from one responder
+            daemon.wait(lambda: len(daemon.running()) >= count, 300, f"{count} running queues")
+            daemon.wait(lambda: len(_ready_ports(daemon)) >= count, 60, f"{count} ready queues")
+            all_ready = time.monotonic() - start
+            assert daemon.proc is not None
+            pid = daemon.proc.pid
+            ticks = _cpu_ticks(pid)
+            time.sleep(idle_s)
+            idle_cpu = 100.0 * (_cpu_ticks(pid) - ticks) / os.sysconf("SC_CLK_TCK") / idle_s
+            children = queue_processes(daemon.state)
+            pss = sorted(_pss_kb(c) / 1024 for c in children)
+            return {
+                "all_ready_s": all_ready,
+                "daemon_rss_mb": _rss_kb(pid) / 1024,
+                "daemon_pss_mb": _pss_kb(pid) / 1024,
+                "idle_cpu_pct": idle_cpu,
+                "children": float(len(children)),
+                "children_rss_mb": sum(_rss_kb(c) for c in children) / 1024,
+                "pss_median_mb": statistics.median(pss) if pss else 0.0,
+                "pss_max_mb": pss[-1] if pss else 0.0,
+                "pss_total_mb": sum(pss),
+            }
 
 
 def main() -> int:
@@ -180,6 +224,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--printers", type=int, default=100)
     parser.add_argument("--idle", type=float, default=60.0, help="idle CPU window, seconds")
+    parser.add_argument("--keep-logs", type=Path, help="copy the daemons' logs to this directory")
     args = parser.parse_args()
     if os.geteuid() != 0 or not _only_loopback():
         print("run as root inside scripts/in-private-net.sh (mDNS must stay local)")
@@ -189,7 +234,13 @@ def main() -> int:
         (work / "avahi").mkdir()
         with loopback_avahi(work / "avahi"):
             _print_latency(*latency(work, args.trials))
-            _print_scale(args.printers, args.idle, scale(work, args.printers, args.idle))
+            try:
+                _print_scale(args.printers, args.idle, scale(work, args.printers, args.idle))
+            finally:
+                if args.keep_logs is not None:
+                    args.keep_logs.mkdir(parents=True, exist_ok=True)
+                    for log in work.glob("*/daemon.log"):
+                        shutil.copy2(log, args.keep_logs / f"{log.parent.name}.log")
     return 0
 
 
