@@ -30,6 +30,16 @@ REGISTERING, ESTABLISHED, COLLISION, FAILURE = 1, 2, 3, 4
 ESTABLISH_TIMEOUT_S = 5.0
 #: how many alternative names are tried before giving up
 MAX_RENAMES = 10
+#: how often a probe running in the background is checked (the probe takes ~0.75 s)
+SETTLE_POLL_S = 0.5
+#: how long one D-Bus call to avahi may take
+CALL_TIMEOUT_S = 10.0
+
+
+def _retrieved(call: asyncio.Future[Any]) -> None:
+    """Take a call's outcome when its caller went away, so asyncio does not report it."""
+    if not call.cancelled():
+        call.exception()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,8 @@ class AvahiPublisher:
         self._conn: Any = None
         self._groups: dict[str, list[_Group]] = {}
         self._lock = asyncio.Lock()
+        #: D-Bus calls under way (shielded from their callers' cancellation)
+        self._calls: set[asyncio.Future[Any]] = set()
         #: the probes still running in the background (see publish)
         self._settling: set[asyncio.Task[None]] = set()
         #: this host's mDNS name, the target of every service we announce (after start)
@@ -112,12 +124,19 @@ class AvahiPublisher:
 
         if self._router is None:
             raise DnssdError("not connected to avahi-daemon")
+        from jeepney.io.common import RouterClosed
+
         address = DBusAddress(path, bus_name=AVAHI, interface=f"{AVAHI}.{interface}")
+        call = asyncio.ensure_future(
+            self._router.send_and_get_reply(new_method_call(address, method, sig, args))
+        )
+        # never cancelled half-way: jeepney's router dies when a reply meets a cancelled wait
+        self._calls.add(call)
+        call.add_done_callback(_retrieved)
+        call.add_done_callback(self._calls.discard)
         try:
-            reply = await asyncio.wait_for(
-                self._router.send_and_get_reply(new_method_call(address, method, sig, args)), 10
-            )
-        except (OSError, TimeoutError) as exc:
+            reply = await asyncio.wait_for(asyncio.shield(call), CALL_TIMEOUT_S)
+        except (OSError, TimeoutError, RouterClosed) as exc:
             raise DnssdError(f"avahi {method}: {exc or type(exc).__name__}") from exc
         if reply.header.message_type is MessageType.error:
             from jeepney.low_level import HeaderFields
@@ -157,7 +176,7 @@ class AvahiPublisher:
             await self._call(path, "EntryGroup", "Commit")
         return groups
 
-    async def _state(self, groups: Sequence[_Group]) -> int:
+    async def _state(self, groups: Sequence[_Group], poll_s: float = 0.05) -> int:
         deadline = asyncio.get_running_loop().time() + ESTABLISH_TIMEOUT_S
         while True:
             states = [(await self._call(g.path, "EntryGroup", "GetState"))[0] for g in groups]
@@ -167,7 +186,7 @@ class AvahiPublisher:
                 return int(max(states))
             if asyncio.get_running_loop().time() > deadline:
                 return REGISTERING
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(poll_s)
 
     async def _free(self, groups: Sequence[_Group]) -> None:
         for group in groups:
@@ -216,7 +235,9 @@ class AvahiPublisher:
         """Wait for the probe of *key*'s groups; on a collision on the network, rename."""
         groups = self._groups.get(key, [])
         try:
-            state = await self._state(groups) if groups else ESTABLISHED
+            # asked rarely: a hundred queues announced at once must not flood the bus
+            await asyncio.sleep(SETTLE_POLL_S)
+            state = await self._state(groups, SETTLE_POLL_S) if groups else ESTABLISHED
             async with self._lock:
                 if state != COLLISION or self._groups.get(key) is not groups:
                     if state == FAILURE:
