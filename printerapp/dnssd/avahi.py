@@ -83,7 +83,8 @@ class AvahiPublisher:
         self._router: Any = None
         self._conn: Any = None
         self._groups: dict[str, list[_Group]] = {}
-        self._lock = asyncio.Lock()
+        #: one lock per key: the services of different queues are registered side by side
+        self._locks: dict[str, asyncio.Lock] = {}
         #: D-Bus calls under way (shielded from their callers' cancellation)
         self._calls: set[asyncio.Future[Any]] = set()
         #: the probes still running in the background (see publish)
@@ -116,6 +117,9 @@ class AvahiPublisher:
             await self._conn.close()
         self._router = self._conn = None
         self._groups.clear()
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
 
     async def _call(
         self, path: str, interface: str, method: str, sig: str = "", *args: object
@@ -205,7 +209,7 @@ class AvahiPublisher:
         background, so queues start without waiting for it; a name another
         host holds is then replaced by its alternative there.
         """
-        async with self._lock:
+        async with self._lock(key):
             name = await self._publish_now(key, service, service.name)
         self._settle(key, service, 1)
         return name
@@ -238,7 +242,7 @@ class AvahiPublisher:
             # asked rarely: a hundred queues announced at once must not flood the bus
             await asyncio.sleep(SETTLE_POLL_S)
             state = await self._state(groups, SETTLE_POLL_S) if groups else ESTABLISHED
-            async with self._lock:
+            async with self._lock(key):
                 if state != COLLISION or self._groups.get(key) is not groups:
                     if state == FAILURE:
                         log.error("avahi could not register %r", groups[0].name)
@@ -261,7 +265,7 @@ class AvahiPublisher:
 
     async def update_txt(self, key: str, txt: Sequence[tuple[str, str]]) -> None:
         """Replace the TXT record of the service published under *key*."""
-        async with self._lock:
+        async with self._lock(key):
             for group in self._groups.get(key, []):
                 args = (group.interface, PROTO_UNSPEC, 0, group.name, group.service.type, "")
                 await self._call(
@@ -275,5 +279,5 @@ class AvahiPublisher:
 
     async def withdraw(self, key: str) -> None:
         """Withdraw what is published under *key* (nothing when nothing is)."""
-        async with self._lock:
+        async with self._lock(key):
             await self._free(self._groups.pop(key, []))
