@@ -24,10 +24,11 @@ from .deviced import SchemeFilter, scan
 from .devicelist import DeviceList
 from .mdns_monitor import MdnsMonitor
 from .mdns_txt import OwnQueues
-from .records import Change, Device, DeviceChange
+from .records import Change, Device, DeviceChange, Transport
 from .signals import EventKind, PendingSignals
 from .udev_map import UdevEvent
 from .udev_monitor import UdevMonitor
+from .usbports import attach_ports
 
 __all__ = ["EVENT_BACKENDS", "Detector", "DetectorItem"]
 
@@ -52,6 +53,8 @@ class Detector:
         self._udev: UdevMonitor | None = None
         self._task: asyncio.Task[None] | None = None
         self._mdns_devices: dict[str, Device] = {}
+        #: USB printers without a serial number that udev reported, by port path
+        self._usb_ports: dict[str, Device] = {}
 
     async def start(self, *, scan_now: bool = True) -> None:
         """Start the monitors and the main loop (with a start-up scan)."""
@@ -98,6 +101,14 @@ class Detector:
         while True:
             yield await self._queue.get()
 
+    async def batches(self) -> AsyncIterator[list[DetectorItem]]:
+        """Yield what has happened since the last batch (at least one item), in order."""
+        while True:
+            batch = [await self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            yield batch
+
     def _publish(self, changes: list[DeviceChange]) -> None:
         for change in changes:
             log.info("%s", change)
@@ -114,6 +125,12 @@ class Detector:
             self._signals.bump(EventKind.AVAHI_ADD if add else EventKind.AVAHI_REMOVE)
 
     def _on_udev(self, event: UdevEvent) -> None:
+        device = event.device
+        if device is not None and device.transport is Transport.USB and device.port_path:
+            if event.action == "add":
+                self._usb_ports[device.port_path] = device
+            else:
+                self._usb_ports.pop(device.port_path, None)
         self._queue.put_nowait(event)
         if self._signals is not None:
             self._signals.bump(event.kind)
@@ -122,8 +139,10 @@ class Detector:
         """Run the backends *selection* allows (within the config) and apply the result."""
         chosen = self.config.selection.narrow(selection)
         result = await scan(self.config.backend_dir, chosen, limit_s=self.config.backend_timeout_s)
+        # identical serial-less USB printers: one device per port udev reported
+        devices = attach_ports(result.devices, self._usb_ports)
         changes = self.devices.apply_scan(
-            result.devices, result.complete, result.scanned - result.complete
+            devices, result.complete, result.scanned - result.complete
         )
         self._publish(changes)
         return changes

@@ -38,8 +38,8 @@ def identity_keys(device: Device) -> list[tuple[str, ...]]:
     return keys
 
 
-def _rank(device: Device) -> tuple[int, str]:
-    return device.transport.value, device.uri
+def _rank(device: Device) -> tuple[int, str, str]:
+    return device.transport.value, device.uri, device.port_path
 
 
 def collapse_duplicates(devices: Iterable[Device]) -> frozenset[Device]:

@@ -76,6 +76,9 @@ class Device:
     host: str = ""
     #: who reported it: a backend name, ``mdns`` or ``udev``
     source: str = ""
+    #: the USB port (``1-2.3``, from udev's DEVPATH) of a USB printer without a serial
+    #: number, "" otherwise: it tells identical printers apart, whose URIs are the same
+    port_path: str = ""
 
     @property
     def scheme(self) -> str:

@@ -13,6 +13,7 @@ The provisional record lets ``devices --watch`` say what appeared at once; the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -22,7 +23,7 @@ from printerapp.deviceid import make_and_model, parse_device_id
 from .records import Device, Transport, clean_text
 from .signals import EventKind
 
-__all__ = ["SUBSYSTEMS", "UdevEvent", "classify"]
+__all__ = ["SUBSYSTEMS", "UdevEvent", "classify", "usb_port_path"]
 
 #: subsystems the monitor listens to
 SUBSYSTEMS = ("usb", "usbmisc", "tty", "parallel", "parport", "ppdev", "printer")
@@ -40,6 +41,8 @@ _EVENT = {
     for prefix in ("usb", "serial", "parallel")
     for action in ("add", "remove")
 }
+#: a USB port path as the kernel names it: bus, then the hub ports (``1-2``, ``3-1.4.2``)
+_PORT_PATH = re.compile(r"[0-9]{1,3}-[0-9]{1,3}(?:\.[0-9]{1,3}){0,6}")
 #: the baud rate CUPS's serial backend puts in its URIs by default
 SERIAL_BAUD = 115200
 USB_PRINTER_CLASS = "7"
@@ -70,6 +73,15 @@ def _is_usb_printer_interface(props: Mapping[str, str]) -> bool:
     )
 
 
+def usb_port_path(devpath: str) -> str:
+    """Return the USB port path in a udev ``DEVPATH`` (``.../usb1/1-2/1-2:1.0`` -> ``1-2``)."""
+    for part in reversed(devpath.split("/")):
+        candidate = part.partition(":")[0]
+        if _PORT_PATH.fullmatch(candidate):
+            return candidate
+    return ""
+
+
 def _usb_printer(props: Mapping[str, str]) -> Device:
     make = clean_text(props.get("ID_VENDOR_FROM_DATABASE") or props.get("ID_VENDOR", ""), 127)
     model = clean_text(props.get("ID_MODEL_FROM_DATABASE") or props.get("ID_MODEL", ""), 127)
@@ -86,6 +98,8 @@ def _usb_printer(props: Mapping[str, str]) -> Device:
         transport=Transport.USB,
         serial=serial,
         source="udev",
+        # what tells identical printers without a serial number apart (see usbports)
+        port_path="" if serial else usb_port_path(props.get("DEVPATH", "")),
     )
 
 

@@ -30,6 +30,16 @@ REGISTERING, ESTABLISHED, COLLISION, FAILURE = 1, 2, 3, 4
 ESTABLISH_TIMEOUT_S = 5.0
 #: how many alternative names are tried before giving up
 MAX_RENAMES = 10
+#: how often a probe running in the background is checked (the probe takes ~0.75 s)
+SETTLE_POLL_S = 0.5
+#: how long one D-Bus call to avahi may take
+CALL_TIMEOUT_S = 10.0
+
+
+def _retrieved(call: asyncio.Future[Any]) -> None:
+    """Take a call's outcome when its caller went away, so asyncio does not report it."""
+    if not call.cancelled():
+        call.exception()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +83,12 @@ class AvahiPublisher:
         self._router: Any = None
         self._conn: Any = None
         self._groups: dict[str, list[_Group]] = {}
-        self._lock = asyncio.Lock()
+        #: one lock per key: the services of different queues are registered side by side
+        self._locks: dict[str, asyncio.Lock] = {}
+        #: D-Bus calls under way (shielded from their callers' cancellation)
+        self._calls: set[asyncio.Future[Any]] = set()
+        #: the probes still running in the background (see publish)
+        self._settling: set[asyncio.Task[None]] = set()
         #: this host's mDNS name, the target of every service we announce (after start)
         self.host_fqdn = ""
 
@@ -91,6 +106,9 @@ class AvahiPublisher:
 
     async def close(self) -> None:
         """Withdraw everything and disconnect."""
+        for task in list(self._settling):
+            task.cancel()
+        await asyncio.gather(*self._settling, return_exceptions=True)
         if self._router is not None:
             # stops the router's receiving task; a task that failed is not our error here
             with contextlib.suppress(Exception):
@@ -100,6 +118,9 @@ class AvahiPublisher:
         self._router = self._conn = None
         self._groups.clear()
 
+    def _lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
     async def _call(
         self, path: str, interface: str, method: str, sig: str = "", *args: object
     ) -> Any:
@@ -107,12 +128,19 @@ class AvahiPublisher:
 
         if self._router is None:
             raise DnssdError("not connected to avahi-daemon")
+        from jeepney.io.common import RouterClosed
+
         address = DBusAddress(path, bus_name=AVAHI, interface=f"{AVAHI}.{interface}")
+        call = asyncio.ensure_future(
+            self._router.send_and_get_reply(new_method_call(address, method, sig, args))
+        )
+        # never cancelled half-way: jeepney's router dies when a reply meets a cancelled wait
+        self._calls.add(call)
+        call.add_done_callback(_retrieved)
+        call.add_done_callback(self._calls.discard)
         try:
-            reply = await asyncio.wait_for(
-                self._router.send_and_get_reply(new_method_call(address, method, sig, args)), 10
-            )
-        except (OSError, TimeoutError) as exc:
+            reply = await asyncio.wait_for(asyncio.shield(call), CALL_TIMEOUT_S)
+        except (OSError, TimeoutError, RouterClosed) as exc:
             raise DnssdError(f"avahi {method}: {exc or type(exc).__name__}") from exc
         if reply.header.message_type is MessageType.error:
             from jeepney.low_level import HeaderFields
@@ -152,7 +180,7 @@ class AvahiPublisher:
             await self._call(path, "EntryGroup", "Commit")
         return groups
 
-    async def _state(self, groups: Sequence[_Group]) -> int:
+    async def _state(self, groups: Sequence[_Group], poll_s: float = 0.05) -> int:
         deadline = asyncio.get_running_loop().time() + ESTABLISH_TIMEOUT_S
         while True:
             states = [(await self._call(g.path, "EntryGroup", "GetState"))[0] for g in groups]
@@ -162,7 +190,7 @@ class AvahiPublisher:
                 return int(max(states))
             if asyncio.get_running_loop().time() > deadline:
                 return REGISTERING
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(poll_s)
 
     async def _free(self, groups: Sequence[_Group]) -> None:
         for group in groups:
@@ -172,33 +200,72 @@ class AvahiPublisher:
                 log.debug("%s", exc)
 
     async def publish(self, key: str, service: Service) -> str:
-        """Announce *service* under *key* (replacing what *key* had); return the name it got."""
-        async with self._lock:
-            await self._free(self._groups.pop(key, []))
-            interfaces = await self._interfaces(service.interfaces)
-            name = service.name
-            for _attempt in range(MAX_RENAMES):
-                try:
-                    groups = await self._register(service, name, interfaces)
-                except DnssdError as exc:
-                    if "CollisionError" not in str(exc):
-                        raise
-                    groups, state = [], COLLISION
-                else:
-                    state = await self._state(groups)
-                if state != COLLISION:
-                    self._groups[key] = groups
+        """Announce *service* under *key* (replacing what *key* had); return the name it got.
+
+        It returns once avahi holds the registration: a name another service
+        of this host has is refused at once, and its alternative is taken
+        here; a second registration of the name on this host is refused from
+        now on.  The probe on the network (about 0.75 s) goes on in the
+        background, so queues start without waiting for it; a name another
+        host holds is then replaced by its alternative there.
+        """
+        async with self._lock(key):
+            name = await self._publish_now(key, service, service.name)
+        self._settle(key, service, 1)
+        return name
+
+    async def _publish_now(self, key: str, service: Service, name: str) -> str:
+        """Register *service* as *name* or the first alternative free on this host."""
+        await self._free(self._groups.pop(key, []))
+        interfaces = await self._interfaces(service.interfaces)
+        for _attempt in range(MAX_RENAMES):
+            try:
+                self._groups[key] = await self._register(service, name, interfaces)
+            except DnssdError as exc:
+                if "CollisionError" not in str(exc):
+                    raise
+            else:
+                return name
+            (name,) = await self._call("/", "Server", "GetAlternativeServiceName", "s", name)
+            log.warning("DNS-SD name %r is taken; announcing as %r", service.name, name)
+        raise DnssdError(f"no free DNS-SD name for {service.name!r}")
+
+    def _settle(self, key: str, service: Service, attempt: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._wait_established(key, service, attempt))
+        self._settling.add(task)  # a reference, or the loop may drop the task half-way
+        task.add_done_callback(self._settling.discard)
+
+    async def _wait_established(self, key: str, service: Service, attempt: int) -> None:
+        """Wait for the probe of *key*'s groups; on a collision on the network, rename."""
+        groups = self._groups.get(key, [])
+        try:
+            # asked rarely: a hundred queues announced at once must not flood the bus
+            await asyncio.sleep(SETTLE_POLL_S)
+            state = await self._state(groups, SETTLE_POLL_S) if groups else ESTABLISHED
+            async with self._lock(key):
+                if state != COLLISION or self._groups.get(key) is not groups:
                     if state == FAILURE:
-                        raise DnssdError(f"avahi could not register {name!r}")
-                    return name
-                await self._free(groups)
-                (name,) = await self._call("/", "Server", "GetAlternativeServiceName", "s", name)
-                log.warning("DNS-SD name %r is taken; announcing as %r", service.name, name)
-            raise DnssdError(f"no free DNS-SD name for {service.name!r}")
+                        log.error("avahi could not register %r", groups[0].name)
+                    return
+                if attempt >= MAX_RENAMES:
+                    log.error("no free DNS-SD name for %r", service.name)
+                    return
+                (name,) = await self._call(
+                    "/", "Server", "GetAlternativeServiceName", "s", groups[0].name
+                )
+                log.warning(
+                    "DNS-SD name %r is taken on the network; announcing as %r", groups[0].name, name
+                )
+                await self._publish_now(key, service, name)
+        except DnssdError as exc:
+            if self._groups.get(key) is groups:  # not when it was withdrawn meanwhile
+                log.warning("DNS-SD announcement of %r: %s", service.name, exc)
+            return
+        self._settle(key, service, attempt + 1)
 
     async def update_txt(self, key: str, txt: Sequence[tuple[str, str]]) -> None:
         """Replace the TXT record of the service published under *key*."""
-        async with self._lock:
+        async with self._lock(key):
             for group in self._groups.get(key, []):
                 args = (group.interface, PROTO_UNSPEC, 0, group.name, group.service.type, "")
                 await self._call(
@@ -212,5 +279,5 @@ class AvahiPublisher:
 
     async def withdraw(self, key: str) -> None:
         """Withdraw what is published under *key* (nothing when nothing is)."""
-        async with self._lock:
+        async with self._lock(key):
             await self._free(self._groups.pop(key, []))

@@ -5,17 +5,21 @@ when a source changed, the driver programs' ``list`` output (under a
 second); each unusable source is reported once, at load.
 
 :class:`DatabaseDrivers` holds the index in this process; the daemon uses
-:class:`WorkerDrivers`, which asks a short-lived worker process instead, so
-the index's memory is not held between hot-plugs (see driver_worker).
+:class:`WorkerDrivers`, which asks a worker process instead, kept warm
+through a burst of hot-plugs and gone between them, so the index's memory
+is not held by the daemon (see driver_worker).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import select
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,44 +125,110 @@ class DatabaseDrivers:
         write_atomic(dest, ppd_bytes(record, self.config.cat_timeout))
 
 
+class _WorkerGone(Exception):
+    """The worker's pipes closed (it exited after its idle time, or crashed)."""
+
+
 class WorkerDrivers:
-    """The manager's Drivers, answered by a driver_worker process per request."""
+    """The manager's Drivers, answered by a warm driver_worker process."""
 
     def __init__(self, state_dir: Path, config_file: Path | None = None) -> None:
         self.state_dir = state_dir
         self.config_file = config_file
         #: PPDs the last choices already wrote, by name: install() only renames them
         self._prefetched: dict[str, Path] = {}
+        #: the warm worker; one request at a time (asyncio.to_thread callers)
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
         for leftover in (state_dir / "ppd").glob(".prefetch-*.ppd"):
             leftover.unlink(missing_ok=True)
 
-    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _argv(self) -> list[str]:
         argv = [sys.executable, "-m", "printerapp.manager.driver_worker"]
         argv += ["--state-dir", str(self.state_dir)]
         if self.config_file is not None:
             argv += ["--config", str(self.config_file)]
+        return argv
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send *request* to the warm worker (starting one when needed); return its answer."""
+        with self._lock:
+            for attempt in (1, 2):
+                proc = self._worker()
+                try:
+                    line = self._exchange(proc, json.dumps(request) + "\n")
+                except _WorkerGone:
+                    self._end_worker()
+                    if attempt == 2:
+                        raise DriverError("driver database worker failed: it exited") from None
+                    continue  # it had just exited when idle: a fresh one answers
+                break
         try:
-            done = subprocess.run(
-                argv,
-                input=json.dumps(request),
-                capture_output=True,
-                text=True,
-                timeout=WORKER_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise DriverError(f"driver database worker failed: {exc}") from exc
-        for line in done.stderr.splitlines():
-            log.warning("driver database: %s", line)
-        try:
-            reply = json.loads(done.stdout)
+            reply = json.loads(line)
         except ValueError:
             reply = None
         if not isinstance(reply, dict):
-            raise DriverError(f"driver database worker failed (status {done.returncode})")
+            raise DriverError("driver database worker failed: unreadable answer")
+        for warning in reply.pop("warnings", ()):
+            log.warning("driver database: %s", warning)
         if "error" in reply:
             raise DriverError(str(reply["error"]))
         return reply
+
+    def _worker(self) -> subprocess.Popen[bytes]:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc
+        self._end_worker()
+        try:
+            self._proc = subprocess.Popen(
+                self._argv(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as exc:
+            raise DriverError(f"driver database worker failed: {exc}") from exc
+        return self._proc
+
+    def _exchange(self, proc: subprocess.Popen[bytes], text: str) -> str:
+        if proc.stdin is None or proc.stdout is None:
+            raise _WorkerGone
+        try:
+            proc.stdin.write(text.encode())
+            proc.stdin.flush()
+        except OSError:
+            raise _WorkerGone from None
+        ready, _, _ = select.select([proc.stdout], [], [], WORKER_TIMEOUT_S)
+        if not ready:
+            self._end_worker()
+            raise DriverError(f"driver database worker: no answer after {WORKER_TIMEOUT_S:g} s")
+        line = proc.stdout.readline()
+        if not line:
+            raise _WorkerGone
+        return line.decode("utf-8", "replace")
+
+    def _end_worker(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+    @property
+    def pid(self) -> int | None:
+        """The warm worker's process id, None when none runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def close(self) -> None:
+        """End the warm worker, if one runs."""
+        with self._lock:
+            self._end_worker()
 
     def _pick(self, reply: dict[str, Any]) -> DriverPick:
         return DriverPick(

@@ -14,9 +14,10 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Coroutine, Mapping
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from printerapp.cups import CupsDirs
 from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError, UnknownPrinterError
@@ -33,12 +34,32 @@ from printerapp.manager.settings import ManagerSettings
 from printerapp.manager.state import QueueRecord, RunningRecord, State, UnsupportedRecord
 from printerapp.ppd.queueppd import prepare_queue_ppd
 
-__all__ = ["MAX_PORT_ATTEMPTS", "PrinterInfo", "QueueEnv", "QueueRunner"]
+__all__ = [
+    "MAX_PORT_ATTEMPTS",
+    "SAVE_DELAY_S",
+    "START_CONCURRENCY",
+    "PrinterInfo",
+    "QueueEnv",
+    "QueueRunner",
+    "elapsed_ms",
+]
 
 log = logging.getLogger(__name__)
 
 #: how many taken ports a queue tries before it gives up
 MAX_PORT_ATTEMPTS = 20
+#: how many queues start (or pick drivers, or install PPDs) at once
+START_CONCURRENCY = 8
+#: a queue's state changes are saved together this long after the first
+SAVE_DELAY_S = 0.05
+
+_T = TypeVar("_T")
+
+
+def elapsed_ms(start: float) -> float:
+    """Return the milliseconds since *start* (a time.monotonic())."""
+    return (time.monotonic() - start) * 1000
+
 
 #: extra environment variables of a queue's ippeveprinter, from its record
 QueueEnv = Callable[[QueueRecord], Mapping[str, str]]
@@ -92,11 +113,20 @@ class QueueRunner:
         #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
         self._announcer = announcer
         self._lock = asyncio.Lock()
+        self._save_handle: asyncio.TimerHandle | None = None
         root = settings.state_dir
         self.state_file = root / "state.json"
         self.ppd_dir, self.spool_dir, self.log_dir = root / "ppd", root / "spool", root / "log"
 
+    def _save_soon(self) -> None:
+        """Save within SAVE_DELAY_S: the changes of a batch of starts go in one write."""
+        if self._save_handle is None:
+            self._save_handle = asyncio.get_running_loop().call_later(SAVE_DELAY_S, self._save)
+
     def _save(self) -> None:
+        if self._save_handle is not None:
+            self._save_handle.cancel()
+            self._save_handle = None
         running = tuple(
             RunningRecord(key, q.pid, q.start_ticks)
             for key, q in sorted(self._queues.items())
@@ -163,7 +193,28 @@ class QueueRunner:
             (queue.launch.spool / "retry").glob("*.json")
         ):
             self._background(self.resubmit_kept())
-        self._save()
+        self._save_soon()
+
+    async def _bounded(self, coros: Sequence[Coroutine[Any, Any, _T]]) -> list[_T]:
+        """Run *coros* with at most START_CONCURRENCY at once; return their results in order."""
+        limit = asyncio.Semaphore(START_CONCURRENCY)
+
+        async def one(coro: Coroutine[Any, Any, _T]) -> _T:
+            async with limit:
+                return await coro
+
+        return list(await asyncio.gather(*(one(c) for c in coros)))
+
+    def _reserve_ports(self, keys: Sequence[str]) -> None:
+        """Give each record of *keys* a free port, in order (before any of them starts)."""
+        for key in keys:
+            record = self._records[key]
+            reserved = {r.port for k, r in self._records.items() if k != key}
+            port = choose_port(
+                self.settings.ports, reserved | self._foreign_ports, record.port or None
+            )
+            if port != record.port:
+                self._records[key] = replace(record, port=port)
 
     def _background(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -192,16 +243,19 @@ class QueueRunner:
 
     async def _run_queue(self, key: str) -> None:
         """Start the queue of record *key*, moving it to another port while its port is taken."""
+        start = time.monotonic()
         await self._prepare_ppd(key)
+        prepared = time.monotonic()
         for _attempt in range(MAX_PORT_ATTEMPTS):
             record = self._records[key]
             reserved = {r.port for k, r in self._records.items() if k != key} | self._foreign_ports
             port = choose_port(self.settings.ports, reserved, record.port or None)
             if port != record.port:
                 self._records[key] = record = replace(record, port=port)
-            self._save()  # the reservation is on disk before the queue starts
+                self._save()  # the reservation is on disk before the queue starts
             # our announcement takes the name first, so ippeveprinter's poorer one is refused
             await self._announce(record)
+            announced = time.monotonic()
             queue = self._queue(record)
             try:
                 await queue.start()
@@ -214,6 +268,14 @@ class QueueRunner:
                 raise
             # start() reported RUNNING, which saved the state with the new pid
             self._supervise(key, queue)
+            log.debug(
+                "queue %r: ready in %.0f ms (PPD prepared %.0f, announced %.0f, started %.0f)",
+                record.name,
+                elapsed_ms(start),
+                (prepared - start) * 1000,
+                (announced - prepared) * 1000,
+                elapsed_ms(announced),
+            )
             return
         raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
 

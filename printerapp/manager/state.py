@@ -22,12 +22,19 @@ import os
 import time
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from printerapp.errors import ConfigError
 from printerapp.manager.naming import is_queue_key
 
-__all__ = ["STATE_VERSION", "QueueRecord", "RunningRecord", "State", "UnsupportedRecord"]
+__all__ = [
+    "STATE_VERSION",
+    "QueueRecord",
+    "RunningRecord",
+    "State",
+    "UnsupportedRecord",
+    "record_matches",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +58,24 @@ class QueueRecord:
     location: str = ""
     #: "detected" or "manual" (a manual queue is never removed by a scan)
     origin: str = "detected"
+    #: the USB port of a printer without a serial number ("" otherwise): what tells
+    #: two identical ones apart, whose device URIs are the same
+    port_path: str = ""
 
     def __post_init__(self) -> None:
         _check_key(self.key)
+
+
+class _DeviceLike(Protocol):
+    @property
+    def uri(self) -> str: ...
+    @property
+    def port_path(self) -> str: ...
+
+
+def record_matches(record: QueueRecord, device: _DeviceLike) -> bool:
+    """Return True when *record* is the queue of *device*: the same URI and USB port path."""
+    return record.device_uri == device.uri and record.port_path == device.port_path
 
 
 @dataclass(frozen=True, slots=True)

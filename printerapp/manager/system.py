@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import time
 from collections.abc import Collection
 from dataclasses import replace
 
@@ -29,9 +30,9 @@ from printerapp.manager.adopt import find_leftovers, kill_stray
 from printerapp.manager.drivers import DriverPick
 from printerapp.manager.naming import queue_key, queue_name
 from printerapp.manager.queue import QueueStatus
-from printerapp.manager.runner import PrinterInfo, QueueEnv, QueueRunner
+from printerapp.manager.runner import PrinterInfo, QueueEnv, QueueRunner, elapsed_ms
 from printerapp.manager.settings import ManagerSettings, PrinterOverride
-from printerapp.manager.state import QueueRecord, State, UnsupportedRecord
+from printerapp.manager.state import QueueRecord, State, UnsupportedRecord, record_matches
 
 __all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "QueueEnv"]
 
@@ -68,28 +69,49 @@ class Manager(QueueRunner):
         self._save()
 
     async def apply(self, changes: Collection[DeviceChange]) -> None:
-        """Apply the added and removed devices of one detection event."""
+        """Apply the added and removed devices of detection events, in order.
+
+        The added devices between two removals start together, at most
+        START_CONCURRENCY at once; their names, keys and ports are decided
+        one after another before any of them starts.
+        """
         async with self._lock:
+            added: list[Device] = []
             for change in changes:
                 if change.change is Change.ADDED:
-                    await self._connect(change.device)
+                    added.append(change.device)
                     continue
+                await self._connect(added)
+                added = []
                 self._unsupported.pop(change.device.uri, None)
                 for key, record in list(self._records.items()):
-                    if record.device_uri == change.device.uri and record.origin == "detected":
+                    if record_matches(record, change.device) and record.origin == "detected":
                         await self._remove(key, "device gone")
+            await self._connect(added)
             self._save()
 
-    async def _connect(self, device: Device) -> None:
-        """Give *device* a queue: a new one, or its known one when it is not running."""
-        key = next((k for k, r in self._records.items() if r.device_uri == device.uri), None)
-        if key is None:
-            await self._add(device)
-        elif key not in self._queues or self._queues[key].status in _RESTARTABLE:
-            try:
-                await self._rerun(key)
-            except PrinterAppError as exc:
-                log.error("%s", exc)
+    async def _connect(self, devices: Collection[Device]) -> None:
+        """Give each device a queue: a new one, or its known one when it is not running."""
+        known: list[str] = []
+        new: dict[tuple[str, str], Device] = {}
+        for device in devices:
+            key = self._record_for(device)
+            if key is None:
+                new.setdefault((device.uri, device.port_path), device)
+            elif key not in self._queues or self._queues[key].status in _RESTARTABLE:
+                known.append(key)
+        keys = await self._create(list(new.values()), "detected")
+        await self._bounded([self._rerun_logged(k) for k in dict.fromkeys(known)])
+        await self._bounded([self._try_run(k) for k in keys])
+
+    def _record_for(self, device: Device) -> str | None:
+        return next((k for k, r in self._records.items() if record_matches(r, device)), None)
+
+    async def _rerun_logged(self, key: str) -> None:
+        try:
+            await self._rerun(key)
+        except PrinterAppError as exc:
+            log.error("%s", exc)
 
     async def park_unseen(self, present: Collection[Device]) -> None:
         """Stop adopted queues whose device the first scans did not see; keep their records.
@@ -98,25 +120,42 @@ class Manager(QueueRunner):
         name and port and starts again when the device is detected.
         """
         async with self._lock:
-            seen = {d.uri for d in present}
             for key, record in list(self._records.items()):
-                unseen = record.origin == "detected" and record.device_uri not in seen
+                seen = any(record_matches(record, d) for d in present)
+                unseen = record.origin == "detected" and not seen
                 if unseen and key in self._queues:
                     log.info("queue %r: device not seen since the restart", record.name)
                     await self._stop_queue(key)
             self._save()
 
-    async def _add(
-        self, device: Device, origin: str = "detected", ppd_name: str = "", name: str = ""
-    ) -> str | None:
-        override = self.settings.overrides.get(device.uri, PrinterOverride())
-        if override.disabled or device.uri in self._unsupported:
-            return None
-        if name:
-            override = replace(override, name=name)
+    async def _create(
+        self, devices: list[Device], origin: str, ppd_name: str = "", name: str = ""
+    ) -> list[str]:
+        """Make the records of *devices* and install their PPDs; return the keys made."""
+        wanted: list[tuple[Device, PrinterOverride]] = []
+        for device in devices:
+            override = self.settings.overrides.get(device.uri, PrinterOverride())
+            if override.disabled or device.uri in self._unsupported:
+                continue
+            wanted.append((device, replace(override, name=name) if name else override))
+        picks = await self._bounded([self._choose(d, ppd_name or o.ppd) for d, o in wanted])
+        # names, keys and ports are decided here, in order, with no await in between
+        keys = [
+            self._new_record(device, pick, override, origin)
+            for (device, override), pick in zip(wanted, picks, strict=True)
+            if pick is not None
+        ]
+        self._reserve_ports(keys)
+        if keys:
+            self._save()  # the reservations are on disk before the queues start
+        installed = await self._bounded([self._install(k) for k in keys])
+        return [k for k, ok in zip(keys, installed, strict=True) if ok]
+
+    async def _choose(self, device: Device, ppd_name: str) -> DriverPick | None:
+        """Return the driver of *device* (pinned by *ppd_name*), or None: unsupported."""
+        start = time.monotonic()
         try:
-            ppd_name = ppd_name or override.ppd  # a driver pinned in the config
-            if ppd_name:
+            if ppd_name:  # a driver pinned in the config or by the client
                 pick = await asyncio.to_thread(self.drivers.lookup, ppd_name)
             else:
                 pick = await asyncio.to_thread(self.drivers.choose, device)
@@ -126,17 +165,30 @@ class Manager(QueueRunner):
                 device.uri, device.make_and_model, str(device.device_id), str(exc)
             )
             return None
-        key = self._new_record(device, pick, override, origin)
+        log.debug("%s: driver chosen in %.0f ms", device.uri, elapsed_ms(start))
+        return pick
+
+    async def _install(self, key: str) -> bool:
+        record = self._records[key]
+        start = time.monotonic()
         try:
             await asyncio.to_thread(
-                self.drivers.install, pick.ppd_name, self.ppd_dir / f"{key}.ppd"
+                self.drivers.install, record.ppd_name, self.ppd_dir / f"{key}.ppd"
             )
         except (DriverError, OSError) as exc:
-            log.error("%s: cannot install PPD %s: %s", device.uri, pick.ppd_name, exc)
+            log.error("%s: cannot install PPD %s: %s", record.device_uri, record.ppd_name, exc)
             del self._records[key]
-            return None
-        await self._try_run(key)
-        return key
+            return False
+        log.debug("queue %r: PPD installed in %.0f ms", record.name, elapsed_ms(start))
+        return True
+
+    async def _add(
+        self, device: Device, origin: str = "detected", ppd_name: str = "", name: str = ""
+    ) -> str | None:
+        keys = await self._create([device], origin, ppd_name, name)
+        for key in keys:
+            await self._try_run(key)
+        return keys[0] if keys else None
 
     def _new_record(
         self, device: Device, pick: DriverPick, override: PrinterOverride, origin: str
@@ -144,7 +196,8 @@ class Manager(QueueRunner):
         title = device.make_and_model or pick.make_and_model
         key = queue_key(title, taken=set(self._records))
         names = {r.name for r in self._records.values()}
-        name = override.name or queue_name(title, device.serial, device.uri, names)
+        qualifier = device.serial or (f"USB {device.port_path}" if device.port_path else "")
+        name = override.name or queue_name(title, qualifier, device.uri, names)
         self._records[key] = QueueRecord(
             key=key,
             name=name,
@@ -155,6 +208,7 @@ class Manager(QueueRunner):
             device_id=str(device.device_id),
             location=override.location or device.location,
             origin=origin,
+            port_path="" if device.serial else device.port_path,
         )
         return key
 
@@ -171,7 +225,7 @@ class Manager(QueueRunner):
     async def add_manual(self, device: Device, ppd_name: str = "", name: str = "") -> PrinterInfo:
         """Add a printer by hand, with a chosen PPD and name or matched ones; it stays."""
         async with self._lock:
-            if any(r.device_uri == device.uri for r in self._records.values()):
+            if self._record_for(device) is not None:
                 raise PrinterProcessError(f"{device.uri}: already has a queue")
             if name and any(name in (k, r.name) for k, r in self._records.items()):
                 raise PrinterProcessError(f"a printer called {name!r} exists")

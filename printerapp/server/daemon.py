@@ -141,9 +141,11 @@ class Server:
         self._ports = ports
 
     async def _consume(self) -> None:
-        async for item in self.detector.events():
-            if isinstance(item, DeviceChange):
-                await self.manager.apply([item])
+        # what arrived while the last batch started goes in one batch: its queues start together
+        async for batch in self.detector.batches():
+            changes = [item for item in batch if isinstance(item, DeviceChange)]
+            if changes:
+                await self.manager.apply(changes)
                 self._refresh_own()
 
     async def _confirm(self) -> None:
@@ -273,5 +275,6 @@ async def serve(
         install_signal_handlers(server)
         await server.run()
     finally:
+        drivers.close()
         if energy is not None:
             energy.close()

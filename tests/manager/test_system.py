@@ -221,15 +221,37 @@ def test_kept_document_is_resubmitted_when_the_queue_runs(
 
 def test_worker_answers_like_the_database(drivers: DatabaseDrivers, tmp_path: Path) -> None:
     worker = WorkerDrivers(tmp_path / "state")
-    assert worker.warm() == len(drivers.index)
-    device = _device("socket://127.0.0.1:9101")
-    assert worker.choose(device) == drivers.choose(device)
-    with pytest.raises(DriverError, match="no PPD matches 'Acme X'"):
-        worker.choose(_device("socket://h", "Acme X", "MFG:Acme;MDL:X;"))
-    pick = worker.choose(device)
-    assert worker.lookup(pick.ppd_name) == pick
-    dest = tmp_path / "q.ppd"
-    worker.install(pick.ppd_name, dest)
-    assert dest.read_bytes().startswith(b"*PPD-Adobe:")
-    with pytest.raises(DriverError, match="unknown driver"):
-        worker.install("no/such.ppd", tmp_path / "x.ppd")
+    try:
+        assert worker.warm() == len(drivers.index)
+        device = _device("socket://127.0.0.1:9101")
+        assert worker.choose(device) == drivers.choose(device)
+        with pytest.raises(DriverError, match="no PPD matches 'Acme X'"):
+            worker.choose(_device("socket://h", "Acme X", "MFG:Acme;MDL:X;"))
+        pick = worker.choose(device)
+        assert worker.lookup(pick.ppd_name) == pick
+        dest = tmp_path / "q.ppd"
+        worker.install(pick.ppd_name, dest)
+        assert dest.read_bytes().startswith(b"*PPD-Adobe:")
+        # the second install of one PPD is the worker's copy, byte for byte
+        worker.install(pick.ppd_name, tmp_path / "again.ppd")
+        assert (tmp_path / "again.ppd").read_bytes() == dest.read_bytes()
+        with pytest.raises(DriverError, match="unknown driver"):
+            worker.install("no/such.ppd", tmp_path / "x.ppd")
+    finally:
+        worker.close()
+
+
+def test_the_worker_stays_warm_and_a_gone_one_is_replaced(tmp_path: Path) -> None:
+    worker = WorkerDrivers(tmp_path / "state")
+    try:
+        worker.warm()
+        first = worker.pid
+        assert first is not None
+        worker.warm()
+        assert worker.pid == first  # one process answers a burst of requests
+        os.kill(first, signal.SIGKILL)  # as when it exits after its idle time
+        worker.warm()
+        assert worker.pid not in (None, first)
+    finally:
+        worker.close()
+    assert worker.pid is None

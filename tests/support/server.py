@@ -101,7 +101,9 @@ class Daemon:
                 stdout=log,
                 stderr=log,
             )
-        self.wait(lambda: self.api("/api/health") is not None, 60, "control API")
+        # the first daemon of a run builds the driver index (printer-driver-all: ~20 s on
+        # 2 cores under load); the later ones start from its warm copy
+        self.wait(lambda: self.api("/api/health") is not None, 90, "control API")
         _keep_warm_index(self.state)
 
     def api(self, path: str) -> Any:
