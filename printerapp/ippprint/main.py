@@ -15,7 +15,9 @@ unprinted with its document to be kept (the retry limit reached, a hold, the
 time limit while waiting), ippeveprinter would delete its spool file when it
 forgets the job, so the document and the job's variables are hard-linked (or
 copied) into ``$PRINTERAPP_RETRY_DIR`` (default: ``retry/`` beside the spool
-file), from where the server submits it again.
+file), from where the server submits it again.  A job that used up its
+retries is the exception: as CUPS aborts it after ``JobRetryLimit``, its
+document goes to ``retry/held/``, kept but never sent again by itself.
 """
 
 from __future__ import annotations
@@ -68,13 +70,20 @@ def _lang(env: Mapping[str, str]) -> str:
     return "C"
 
 
-def keep_for_retry(document: Path, env: Mapping[str, str]) -> Path:
-    """Keep *document* and the job's variables for a later attempt; return the kept copy."""
+#: where a job that used up its retries leaves its document (not resubmitted)
+HELD_DIR = "held"
+
+
+def keep_for_retry(document: Path, env: Mapping[str, str], *, held: bool = False) -> Path:
+    """Keep *document* and the job's variables for a later attempt; return the kept copy.
+
+    With *held*, the copy is kept apart, where the server does not resubmit it.
+    """
     import json  # this path is rare, and every job pays for module imports
     import shutil
 
     base = env.get(RETRY_DIR_ENV) or str(document.parent / "retry")
-    retry_dir = Path(base)
+    retry_dir = Path(base) / HELD_DIR if held else Path(base)
     retry_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     kept = retry_dir / document.name
     kept.unlink(missing_ok=True)
@@ -174,8 +183,10 @@ def run_document(
         _say(out.out, f"ERROR: {exc}")
         keep = exc.keep if isinstance(exc, GaveUpError) else exc.exit_code in KEEP_DOCUMENT
         if keep:
-            kept = keep_for_retry(document, env)
-            _say(out.out, f"INFO: Document kept for a retry as {kept}")
+            held = isinstance(exc, GaveUpError) and exc.held
+            kept = keep_for_retry(document, env, held=held)
+            why = "not sent again by itself" if held else "for a retry"
+            _say(out.out, f"INFO: Document kept {why} as {kept}")
         return exc.exit_code or 1
     except PrinterAppError as exc:
         out.end()

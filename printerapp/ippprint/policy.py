@@ -66,6 +66,9 @@ class Action(enum.Enum):
     RETRY = "retry"
     #: end the job aborted, keeping the document for the server to submit again
     KEEP = "keep"
+    #: end the job aborted after its last retry, keeping the document apart: CUPS
+    #: aborts the job at JobRetryLimit, and it is printed again only when asked
+    GIVE_UP = "give-up"
     #: end the job aborted; the document goes with it
     ABORT = "abort"
 
@@ -137,5 +140,5 @@ def decide(settings: RetrySettings, exit_code: int, retries_done: int) -> Decisi
             Action.RETRY, settings.interval_s, "stop-printer: until the printer is back"
         )
     if retries_done >= settings.limit:
-        return Decision(Action.KEEP, reason=f"aborted after {retries_done + 1} attempts")
+        return Decision(Action.GIVE_UP, reason=f"aborted after {retries_done + 1} attempts")
     return Decision(Action.RETRY, settings.interval_s, f"{retries_done + 1}/{settings.limit}")

@@ -34,9 +34,11 @@ WAIT_STEP_S = 0.25
 class GaveUpError(BackendError):
     """The job ends unprinted; ``keep`` says whether its document is kept."""
 
-    def __init__(self, message: str, exit_code: int, *, keep: bool) -> None:
+    def __init__(self, message: str, exit_code: int, *, keep: bool, held: bool = False) -> None:
         super().__init__(message, exit_code)
         self.keep = keep
+        #: kept apart from the documents the server submits again by itself
+        self.held = held
 
 
 def _wait(seconds: float, cancelled: Callable[[], bool] | None, deadline: float | None) -> None:
@@ -144,7 +146,10 @@ def print_with_policy(
             why = status.last_error or str(exc)
             if decision.action is not Action.RETRY:
                 raise GaveUpError(
-                    f"{exc}; {decision.reason}", exc.exit_code, keep=decision.action is Action.KEEP
+                    f"{exc}; {decision.reason}",
+                    exc.exit_code,
+                    keep=decision.action in (Action.KEEP, Action.GIVE_UP),
+                    held=decision.action is Action.GIVE_UP,
                 ) from exc
             retries += 1
             status.message(f"Waiting to retry ({decision.reason}) in {decision.delay_s:g} s: {why}")

@@ -159,12 +159,13 @@ class QueueRunner:
 
     def _queue(self, record: QueueRecord) -> QueueProcess:
         launch = self._launch(record)
+        cpu, wall, memory = self.settings.job_limits_for(record.device_uri)
         extra = {
             "PRINTER": record.key,
             "PRINTERAPP_STATE_DIR": str(self.settings.state_dir),
-            CPU_LIMIT_ENV: f"{self.settings.job_cpu_limit:g}",
-            TIME_LIMIT_ENV: f"{self.settings.job_time_limit:g}",
-            MEMORY_LIMIT_ENV: f"{self.settings.job_memory_limit:g}",
+            CPU_LIMIT_ENV: f"{cpu:g}",
+            TIME_LIMIT_ENV: f"{wall:g}",
+            MEMORY_LIMIT_ENV: f"{memory:g}",
             POLICY_ENV: self.settings.error_policy_for(record.device_uri),
             # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
             QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",

@@ -33,6 +33,10 @@ class PrinterOverride:
     error_policy: str = ""
     #: the driver to use, by its name in the driver database ("": the best match)
     ppd: str = ""
+    #: this printer's job limits (CPU s, wall s, MiB per process); None: the server's
+    job_cpu_limit: float | None = None
+    job_time_limit: float | None = None
+    job_memory_limit: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,15 @@ class ManagerSettings:
     error_policy: str = "retry-job"
     #: seconds between the tries of a crash-looping queue (0: never); None: the queue default
     restart_interval: float | None = None
+
+    def job_limits_for(self, device_uri: str) -> tuple[float, float, float]:
+        """Return (CPU s, wall s, MiB) for the jobs of the printer at *device_uri*."""
+        own = self.overrides.get(device_uri, PrinterOverride())
+        return (
+            self.job_cpu_limit if own.job_cpu_limit is None else own.job_cpu_limit,
+            self.job_time_limit if own.job_time_limit is None else own.job_time_limit,
+            self.job_memory_limit if own.job_memory_limit is None else own.job_memory_limit,
+        )
 
     def error_policy_for(self, device_uri: str) -> str:
         """Return the error policy of the printer at *device_uri*: its own, else the server's."""

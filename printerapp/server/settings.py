@@ -26,6 +26,7 @@ Example::
     disabled = false
     error_policy = "stop-printer"       # this printer's own
     ppd = "gutenprint.5.3://hp-lj_4050/expert"  # this driver, not the best match
+    job_time_limit = 14400              # and the job limits, each on its own
 """
 
 from __future__ import annotations
@@ -109,16 +110,22 @@ def _ports(section: Section) -> PortRange:
         raise ConfigError(f"{section.source}: server.ports: {exc}") from exc
 
 
+#: job limits a [printers."URI"] table may set for itself
+_LIMITS = ("job_cpu_limit", "job_time_limit", "job_memory_limit")
+
+
 def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     out = {}
     for uri, table in config.section("printers").tables().items():
-        table.reject_unknown({"name", "location", "disabled", "error_policy", "ppd"})
+        table.reject_unknown({"name", "location", "disabled", "error_policy", "ppd", *_LIMITS})
+        limits = {k: table.number(k, 0, minimum=0) for k in _LIMITS if k in table.values}
         out[uri] = PrinterOverride(
             table.string("name"),
             table.string("location"),
             table.flag("disabled"),
             _policy(table, ""),
             table.string("ppd"),
+            **limits,
         )
     return out
 

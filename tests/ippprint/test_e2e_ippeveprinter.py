@@ -167,7 +167,7 @@ def test_failing_filter_aborts_the_job(
     assert sink.jobs == []
 
 
-def test_backend_retry_keeps_the_document(
+def test_backend_retries_used_up_keep_the_document_apart(
     start_printer: Callable[..., Printer], get_ppd: GetPpd, tmp_path: Path
 ) -> None:
     sb = _serverbin_with(
@@ -188,7 +188,9 @@ def test_backend_retry_keeps_the_document(
     assert "aborted after 3 attempts" in message
     spooled = list(printer.spool.glob("1-*.pdf"))
     assert len(spooled) == 1
-    kept = retry / spooled[0].name
+    # kept, but apart: as CUPS aborts at JobRetryLimit, it is not sent again by itself
+    assert not list(retry.glob("*.json"))
+    kept = retry / "held" / spooled[0].name
     assert kept.read_bytes() == TESTPAGE.read_bytes()
     assert '"IPP_JOB_ID": "1"' in kept.with_name(kept.name + ".json").read_text()
     shutil.rmtree(retry)

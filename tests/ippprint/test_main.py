@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from printerapp.ippprint.main import keep_for_retry, printer_name, run_document
+from printerapp.manager.resubmit import kept_jobs
 from printerapp.ppd.options import PpdChoices
 
 
@@ -31,6 +32,15 @@ def test_keep_for_retry_links_document_and_job(tmp_path: Path) -> None:
         "CONTENT_TYPE": "application/pdf",
         "DEVICE_URI": "ipp://h/q",
     }
+
+
+def test_a_held_document_is_kept_apart_from_the_resubmitted_ones(tmp_path: Path) -> None:
+    doc = tmp_path / "4-report.pdf"
+    doc.write_bytes(b"%PDF-1.4 test")
+    kept = keep_for_retry(doc, {"IPP_JOB_ID": "4"}, held=True)
+    assert kept == tmp_path / "retry" / "held" / doc.name
+    assert kept_jobs(tmp_path / "retry") == []  # the server resubmits none of it
+    assert kept.with_name(kept.name + ".json").is_file()
 
 
 def test_missing_document_is_one_error_line(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ def test_retry_job_retries_up_to_the_limit_then_keeps() -> None:
     s = RetrySettings(ErrorPolicy.RETRY_JOB, 30.0, 5)
     first = decide(s, 1, 0)
     assert (first.action, first.delay_s, first.reason) == (Action.RETRY, 30.0, "1/5")
-    assert decide(s, 1, 5).action is Action.KEEP
+    assert decide(s, 1, 5).action is Action.GIVE_UP  # kept, not resubmitted
     assert decide(RetrySettings(ErrorPolicy.ABORT_JOB), 1, 0).action is Action.ABORT
     assert decide(RetrySettings(ErrorPolicy.ABORT_JOB), 6, 0).action is Action.RETRY
     assert decide(RetrySettings(ErrorPolicy.STOP_PRINTER), 1, 99).action is Action.RETRY

@@ -95,6 +95,18 @@ def test_job_limits(tmp_path: Path) -> None:
     assert defaults.manager.job_memory_limit >= 1024
 
 
+def test_job_limits_per_printer(tmp_path: Path) -> None:
+    text = (
+        "[server]\njob_cpu_limit = 30\njob_time_limit = 100\n"
+        '[printers."socket://big"]\njob_time_limit = 0\njob_memory_limit = 4096\n'
+    )
+    manager = _settings(tmp_path, text).manager
+    assert manager.job_limits_for("socket://big") == (30, 0, 4096)  # the rest from [server]
+    assert manager.job_limits_for("socket://other") == (30, 100, manager.job_memory_limit)
+    with pytest.raises(ConfigError, match=r"printers\.x\.job_cpu_limit: -1 is below the minimum"):
+        _settings(tmp_path, '[printers."x"]\njob_cpu_limit = -1\n')
+
+
 def test_documents_kept_for_reprints(tmp_path: Path) -> None:
     defaults = _settings(tmp_path, "").keep
     assert (defaults.hours, defaults.max_bytes) == (24.0, 256 * 1024 * 1024)

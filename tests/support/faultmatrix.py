@@ -23,7 +23,7 @@ from tests.support.faultsink import Fault, FaultSink
 from tests.support.ippprinter import GET_JOB_TEST, IPPTOOL, TESTPAGE, Printer
 from tests.support.lpdsink import LpdSink
 
-__all__ = ["BACKENDS", "DOWN_S", "FAST", "Outcome", "run_cupsd", "run_ours"]
+__all__ = ["BACKENDS", "DOWN_S", "FAST", "Outcome", "run_cupsd", "run_ours", "run_via_cupsd"]
 
 #: the refusing printer comes back after this many seconds (20 in the issue)
 DOWN_S = 6.0
@@ -128,4 +128,34 @@ def run_cupsd(cupsd: PrivateCupsd, ppd: Path, fault: Fault, backend: str, queue:
         printed = _drain(sink, fault)
     # a job cupsd still holds (pending a retry, or stuck processing) keeps its document
     kept = 0 if state in _ENDED else 1
+    return Outcome(state, message, printed, kept)
+
+
+def run_via_cupsd(
+    cupsd: PrivateCupsd, workdir: Path, ppd: Path, fault: Fault, backend: str, queue: str
+) -> Outcome:
+    """Print the test page from a stock cupsd (``-m everywhere``) to our queue, then on.
+
+    What a desktop does: cupsd's ipp backend hands the job to our queue, which
+    drives the faulty printer; the state reported is the one cupsd shows its user.
+    """
+    test = cupsd.root / f"{queue}-job.test"
+    test.write_text(GET_JOB_TEST)
+    retry = workdir / "retry"
+    with _sink(backend, fault, HOLD_S) as sink:
+        env = {"DEVICE_URI": _our_uri(sink, backend), "PRINTERAPP_RETRY_DIR": str(retry), **FAST}
+        printer = Printer(workdir / "queue", ppd, env)
+        try:
+            cupsd.lpadmin("-p", queue, "-E", "-v", printer.uri, "-m", "everywhere")
+            job_id = cupsd.lp(queue, TESTPAGE)
+            deadline = time.monotonic() + CUPSD_WATCH_S
+            state, message = _cupsd_job(cupsd, queue, job_id, test)
+            while state not in _ENDED and time.monotonic() < deadline:
+                time.sleep(0.5)
+                state, message = _cupsd_job(cupsd, queue, job_id, test)
+            printed = _drain(sink, fault)
+        finally:
+            printer.stop()
+    kept = len(list(retry.glob("*.json"))) if retry.is_dir() else 0
+    kept += 0 if state in _ENDED else 1
     return Outcome(state, message, printed, kept)
