@@ -114,6 +114,8 @@ class QueueRunner:
         self._announcer = announcer
         self._lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
+        #: the pid of each queue as state.json has it
+        self._saved_pids: dict[str, int] = {}
         root = settings.state_dir
         self.state_file = root / "state.json"
         self.ppd_dir, self.spool_dir, self.log_dir = root / "ppd", root / "spool", root / "log"
@@ -132,6 +134,7 @@ class QueueRunner:
             for key, q in sorted(self._queues.items())
             if q.pid is not None and q.start_ticks is not None
         )
+        self._saved_pids = {r.key: r.pid for r in running}
         state = State(
             tuple(self._records[k] for k in sorted(self._records)),
             tuple(self._unsupported[u] for u in sorted(self._unsupported)),
@@ -194,7 +197,14 @@ class QueueRunner:
             (queue.launch.spool / "retry").glob("*.json")
         ):
             self._background(self.resubmit_kept())
-        self._save_soon()
+        key = next((k for k, q in self._queues.items() if q is queue), "")
+        saved = self._saved_pids.get(key)
+        if saved is not None and queue.pid is not None and queue.pid != saved:
+            # a restarted queue: on disk now, or a daemon killed within the delay would
+            # take the new process for a stray and kill it, and its job with it
+            self._save()
+        else:
+            self._save_soon()
 
     async def _bounded(self, coros: Sequence[Coroutine[Any, Any, _T]]) -> list[_T]:
         """Run *coros* with at most START_CONCURRENCY at once; return their results in order."""

@@ -62,10 +62,14 @@ def test_first_choice_agrees_with_cups_driverd(real_index: DriverIndex, tmp_path
     )
     assert literal >= 0.95 * len(answered)
     assert canonical >= 0.95 * len(results)
-    # Where cups-driverd offers nothing, ours is respelled, the same model or generic.
+    # Where cups-driverd offers nothing, ours is respelled, the same model, generic, or a
+    # free driver where the model's own needs HP's proprietary plugin.
     for case, ours, cups, _canonical, reasons in results:
         if ours is not None and cups is None:
-            assert reasons[0].startswith(("respelled ", "same model", "generic")), case
+            allowed = ("respelled ", "same model", "generic", "free driver")
+            # our ID parser trims the spaces around keys and values; cups-driverd's does not
+            trimmed = case.label == "spaces" and reasons[0].startswith("cups score")
+            assert reasons[0].startswith(allowed) or trimmed, case
 
 
 def _family(rec_name: str) -> str:
