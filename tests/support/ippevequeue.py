@@ -6,13 +6,13 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 from printerapp.ipp.client import get_printer_attributes
+from tests.support.cupsd import free_port
 
 __all__ = ["Queue", "attributes", "listed"]
 
@@ -51,12 +51,6 @@ GET_JOB = """{
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _ipptool(*args: str) -> str:
     out = subprocess.run(
         [IPPTOOL, "-tv", *args], capture_output=True, text=True, timeout=30, check=False
@@ -72,7 +66,7 @@ class Queue:
         (workdir / "spool").mkdir(parents=True)
         (workdir / "get.test").write_text(GET_ATTRS)
         (workdir / "job.test").write_text(GET_JOB)
-        self.port = _free_port()
+        self.port = free_port()
         argv = [IPPEVEPRINTER, "-p", str(self.port), "-n", "localhost", "-f", "application/pdf"]
         argv += ["-c", str(command), "-d", str(workdir / "spool"), f"Supplies {self.port}"]
         with (workdir / "ippeveprinter.log").open("ab") as log:

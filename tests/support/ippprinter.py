@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from tests.support.cupsd import free_port
 
 __all__ = ["IPPTOOL", "TESTPAGE", "Printer", "ipptool"]
 
@@ -67,12 +68,6 @@ CANCEL_TEST = """{
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def ipptool(*args: str) -> str:
     out = subprocess.run(
         [IPPTOOL, "-tv", *args], capture_output=True, text=True, timeout=60, check=False
@@ -90,7 +85,7 @@ class Printer:
         (workdir / "job.test").write_text(GET_JOB_TEST)
         self.proc: subprocess.Popen[bytes] | None = None
         for _ in range(5):  # a port taken between probe and bind: try another
-            self.port = _free_port()
+            self.port = free_port()
             if self._start(ppd, env):
                 return
         raise RuntimeError("ippeveprinter did not start on any port")

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,14 +23,9 @@ from typing import Any
 
 from printerapp.manager.procfs import cmdline
 from printerapp.server.demo import DEMO_PPD, DemoPrinter, demo_overrides
+from tests.support.cupsd import free_port
 
 __all__ = ["Daemon", "Printer", "free_port", "kill_queues", "queue_processes"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 #: one warm driver index per test run: each daemon would otherwise build its own
