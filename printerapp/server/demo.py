@@ -25,7 +25,7 @@ from zeroconf.asyncio import AsyncZeroconf
 from printerapp.detection.mdns_txt import ServiceFacts, dnssd_uri
 from printerapp.manager.settings import PrinterOverride
 
-__all__ = ["DEMO_MODEL", "DEMO_NAME", "DEMO_PPD", "DemoPrinter", "demo_overrides"]
+__all__ = ["DEMO_MODEL", "DEMO_NAME", "DEMO_PPD", "DemoPrinter", "demo_overrides", "demo_uri"]
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,16 @@ DEMO_PPD = "gutenprint.5.3://hp-lj_2100/expert"
 MAX_JOB_BYTES = 64 << 20
 
 
+def demo_uri(name: str = DEMO_NAME) -> str:
+    """Return the device URI detection gives the demo printer called *name*."""
+    return dnssd_uri(ServiceFacts(SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", (), 0, ()))
+
+
 def demo_overrides(
     overrides: Mapping[str, PrinterOverride], name: str = DEMO_NAME
 ) -> dict[str, PrinterOverride]:
     """Return *overrides* with the demo printer's driver pinned, unless they set it already."""
-    facts = ServiceFacts(SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", (), 0, ())
-    return {dnssd_uri(facts): PrinterOverride(ppd=DEMO_PPD), **overrides}
+    return {demo_uri(name): PrinterOverride(ppd=DEMO_PPD), **overrides}
 
 
 class DemoPrinter:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from printerapp.manager.procfs import cmdline
-from printerapp.server.demo import DEMO_PPD, DemoPrinter, demo_overrides
+from printerapp.server.demo import DEMO_PPD, DemoPrinter, demo_uri
 from tests.support.cupsd import free_port
 
 __all__ = ["Daemon", "Printer", "free_port", "kill_queues", "queue_processes"]
@@ -74,7 +74,7 @@ class Daemon:
             + f'[detection]\nbackend_dir = "{backends}"\nudev = false\n'
             'mdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n'
             # the demo printer's driver, as --demo pins it: the same whichever drivers are installed
-            f'[printers."{next(iter(demo_overrides({})))}"]\nppd = "{DEMO_PPD}"\n' + extra_config
+            f'[printers."{demo_uri()}"]\nppd = "{DEMO_PPD}"\n' + extra_config
         )
         self.log = tmp / "daemon.log"
         self.proc: subprocess.Popen[bytes] | None = None
