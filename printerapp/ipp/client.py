@@ -16,10 +16,12 @@ from typing import Any
 import aiohttp
 
 from printerapp.errors import IppError
+from printerapp.ipp.peek import OWN_USER
 from printerapp.ipp.request import IppAttribute, print_job_header, response_status
 
 __all__ = [
     "JOB_OPERATIONS",
+    "OWN_USER",
     "get_jobs",
     "get_printer_attributes",
     "identify_printer",
@@ -127,7 +129,8 @@ async def get_printer_attributes(
     printer_uri: str, timeout_s: float, requested: list[str] | None = None
 ) -> dict[str, Any]:
     """Return the printer attributes of *printer_uri* (Get-Printer-Attributes; all by default)."""
-    attrs: dict[str, Any] = {"attributes-natural-language": "en"}
+    # printerapp's own name: the queue's front does not take its polls for a print dialog
+    attrs: dict[str, Any] = {"attributes-natural-language": "en", "requesting-user-name": OWN_USER}
     if requested:
         attrs["requested-attributes"] = requested
     message = {"operation-attributes-tag": attrs}
@@ -149,5 +152,5 @@ async def job_operation(
 
 async def identify_printer(printer_uri: str, timeout_s: float) -> None:
     """Send Identify-Printer: the printer shows itself its default way (ippeveprinter: sound)."""
-    message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
-    await _execute(printer_uri, "IDENTIFY_PRINTER", message, timeout_s)
+    attrs = {"attributes-natural-language": "en", "requesting-user-name": OWN_USER}
+    await _execute(printer_uri, "IDENTIFY_PRINTER", {"operation-attributes-tag": attrs}, timeout_s)

@@ -25,9 +25,17 @@ from dataclasses import dataclass, field
 
 from printerapp.errors import IppError
 
-__all__ = ["GET_PRINTER_ATTRIBUTES", "HttpRequestScanner", "IppRequestHead", "parse_request_head"]
+__all__ = [
+    "GET_PRINTER_ATTRIBUTES",
+    "OWN_USER",
+    "HttpRequestScanner",
+    "IppRequestHead",
+    "parse_request_head",
+]
 
 GET_PRINTER_ATTRIBUTES = 0x000B
+#: the requesting-user-name of printerapp's own requests (pre-warm does not count them)
+OWN_USER = "printerapp"
 _OPERATION_GROUP = 0x01
 #: value tags whose values are text (RFC 8010 3.5.2: 0x41-0x4F character-string kinds)
 _TEXT_TAGS = range(0x40, 0x50)

@@ -37,6 +37,7 @@ from printerapp.ippprint.pipeline import JobRun
 from printerapp.ippprint.retrying import GaveUpError, print_with_policy
 from printerapp.ippprint.security import insecure_allowed
 from printerapp.ippprint.status import StatusForwarder
+from printerapp.ippprint.statusfile import STATUS_FILE
 from printerapp.ppd.options import PpdChoices, read_ppd_choices
 
 if TYPE_CHECKING:
@@ -172,7 +173,9 @@ def run_document(
 ) -> int:
     """Print *document* for ippeveprinter; return the exit status (0 on success)."""
     env = os.environ if env is None else env
-    out = StatusForwarder(sys.stderr.buffer if status is None else status)
+    # under the daemon, the spool directory is the queue's own: its front reads the status there
+    status_file = document.parent / STATUS_FILE if env.get("PRINTERAPP_STATE_DIR") else None
+    out = StatusForwarder(sys.stderr.buffer if status is None else status, status_file)
     if not document.is_file():
         _say(out.out, f"ERROR: document {document} does not exist")
         return 1

@@ -18,12 +18,20 @@ becomes ``offline``, and "Connected to printer." clears it; ``PAGE:`` lines
 are counted into ``job-impressions-completed``; and what the user must
 see (the printer does not answer, the job waits for a retry) is said with
 ``ERROR:``, the one prefix that reaches ``job-state-message``.
+
+The printer's side of it (the reasons in CUPS's words, and a message) is
+also written to the spool directory's status file
+(:mod:`printerapp.ippprint.statusfile`), from where the queue's IPP front
+shows it as ``printer-state-reasons`` and ``printer-state-message``.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import BinaryIO
+
+from printerapp.ippprint.statusfile import PrinterStatus, write_status
 
 __all__ = ["IPPEVE_REASONS", "StatusForwarder"]
 
@@ -74,8 +82,14 @@ def _keyword(word: str) -> str:
 class StatusForwarder:
     """A write-only stream of status lines that translates them for ippeveprinter."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, status_file: Path | None = None) -> None:
         self.out = out
+        #: where the printer's status is published for the queue's front (None: nowhere)
+        self.status_file = status_file
+        self._published: PrinterStatus | None = None
+        #: the last message shown, and the backend's words about the connection
+        self._said = ""
+        self._why = ""
         #: the reasons the chain has set, in its own (CUPS) words
         self.reasons: set[str] = set()
         self._shown: set[str] = set()
@@ -164,7 +178,9 @@ class StatusForwarder:
     def message(self, text: str) -> None:
         """Show *text* as the job's ``job-state-message`` (ippeveprinter reads ERROR: only)."""
         self.messaged = True
+        self._said = text
         self._emit(f"ERROR: {text}")
+        self._publish()
 
     def _info(self, rest: str) -> None:
         if _UNREACHABLE.search(rest):
@@ -191,10 +207,14 @@ class StatusForwarder:
     def end(self) -> None:
         """Clear what describes this job's connection; the printer keeps its supply states."""
         self.reasons -= TRANSIENT
+        self._said = self._why = ""
         self._sync()
 
     def _sync(self, why: str = "") -> None:
         """Tell ippeveprinter the difference between the reasons shown and the reasons now."""
+        if why:
+            self._why = why
+        self._publish()
         wanted = {r if r in IPPEVE_REASONS else "other" for r in self.reasons}
         added, removed = wanted - self._shown, self._shown - wanted
         if added:
@@ -210,3 +230,21 @@ class StatusForwarder:
             self._alert = alert
             value = alert.replace("'", " ").replace("\\", " ") or "none"
             self._emit(f"ATTR: printer-alert-description='{value}'")
+
+    def printer_status(self) -> PrinterStatus:
+        """Return what clients should read about the printer now."""
+        if "offline" in self.reasons:
+            message = "Printer not responding" + (f": {self._why}" if self._why else ".")
+        elif "connecting-to-device" in self.reasons:
+            message = "Connecting to printer."
+        else:
+            message = self._said
+        return PrinterStatus(tuple(sorted(self.reasons)), message)
+
+    def _publish(self) -> None:
+        if self.status_file is None:
+            return
+        status = self.printer_status()
+        if status != self._published:
+            self._published = status
+            write_status(self.status_file, status)

@@ -31,6 +31,8 @@ class Leftover:
     key: str
     pid: int
     start_ticks: int
+    #: the port it listens on (its ``-p``; 0 when not given)
+    port: int = 0
 
 
 def _spool_key(argv: list[str], spool_root: Path) -> str | None:
@@ -40,6 +42,13 @@ def _spool_key(argv: list[str], spool_root: Path) -> str | None:
         if flag == "-d" and Path(value).parent == spool_root:
             return Path(value).name
     return None
+
+
+def _port(argv: list[str]) -> int:
+    for flag, value in itertools.pairwise(argv):
+        if flag == "-p" and value.isdigit():
+            return int(value)
+    return 0
 
 
 def find_leftovers(spool_root: Path, proc: Path = PROC) -> list[Leftover]:
@@ -52,7 +61,7 @@ def find_leftovers(spool_root: Path, proc: Path = PROC) -> list[Leftover]:
         key = _spool_key(cmdline(pid, proc), spool_root)
         ticks = start_ticks(pid, proc) if key is not None else None
         if key is not None and ticks is not None:
-            found.append(Leftover(key, pid, ticks))
+            found.append(Leftover(key, pid, ticks, _port(cmdline(pid, proc))))
     return found
 
 

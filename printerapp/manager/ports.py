@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from printerapp.errors import ConfigError, PrinterProcessError
 from printerapp.manager.procfs import listening_inodes
 
-__all__ = ["DEFAULT_PORTS", "PortRange", "choose_port"]
+__all__ = ["DEFAULT_PORTS", "INTERNAL_PORTS", "PortRange", "choose_port"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,8 @@ class PortRange:
 
 
 DEFAULT_PORTS = PortRange()
+#: the ippeveprinters' own ports, on loopback only, behind the fronts
+INTERNAL_PORTS = PortRange(18000, 19000)
 
 
 def _busy(port: int) -> bool:

@@ -26,7 +26,10 @@ from printerapp.ippprint.policy import POLICY_ENV
 from printerapp.ippprint.procs import CPU_LIMIT_ENV, MEMORY_LIMIT_ENV, TIME_LIMIT_ENV
 from printerapp.manager.announce import Announcer
 from printerapp.manager.drivers import Drivers
+from printerapp.manager.front import QueueFront
+from printerapp.manager.frontproxy import Rewrite
 from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_env
+from printerapp.manager.overlay import make_rewrite
 from printerapp.manager.ports import choose_port
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
@@ -84,6 +87,8 @@ class PrinterInfo:
     last_crash: str = ""
     #: when a waiting queue is tried again (seconds since the epoch)
     retry_at: float | None = None
+    #: the port its ippeveprinter listens on, on loopback (behind the front on *port*)
+    ippeve_port: int = 0
 
 
 class QueueRunner:
@@ -97,6 +102,7 @@ class QueueRunner:
         env: Mapping[str, str] | None = None,
         queue_env: QueueEnv | None = None,
         announcer: Announcer | None = None,
+        front: QueueFront | None = None,
     ) -> None:
         self.settings = settings
         self.drivers = drivers
@@ -112,6 +118,11 @@ class QueueRunner:
         self._queue_env = queue_env
         #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
         self._announcer = announcer
+        #: the listeners of the queues' ports (None: each ippeveprinter listens on its own)
+        self.front = front
+        #: the internal port of each queue's ippeveprinter, behind the front
+        self._internal: dict[str, int] = {}
+        self._foreign_internal: set[int] = set()
         self._lock = asyncio.Lock()
         self._save_handle: asyncio.TimerHandle | None = None
         #: the pid of each queue as state.json has it
@@ -145,10 +156,16 @@ class QueueRunner:
         except OSError as exc:
             log.error("%s: cannot save the state: %s", self.state_file, exc)
 
+    def _ippeve_port(self, record: QueueRecord) -> int:
+        """Return the port the queue's ippeveprinter listens on (behind the front, if any)."""
+        if self.front is None:
+            return record.port
+        return self._internal.get(record.key, record.port)
+
     def _launch(self, record: QueueRecord) -> QueueLaunch:
         return QueueLaunch(
             name=record.name,
-            port=record.port,
+            port=self._ippeve_port(record),
             ppd=self.ppd_dir / f"{record.key}.ppd",
             spool=self.spool_dir / record.key,
             device_uri=record.device_uri,
@@ -171,7 +188,7 @@ class QueueRunner:
             MEMORY_LIMIT_ENV: f"{memory:g}",
             POLICY_ENV: self.settings.error_policy_for(record.device_uri),
             # the job runner watches its job there: ippeveprinter's Cancel-Job sends no signal
-            QUEUE_URI_ENV: f"ipp://127.0.0.1:{record.port}/ipp/print",
+            QUEUE_URI_ENV: f"ipp://127.0.0.1:{self._ippeve_port(record)}/ipp/print",
         }
         if self._queue_env is not None:
             extra.update(self._queue_env(record))
@@ -264,6 +281,12 @@ class QueueRunner:
             if port != record.port:
                 self._records[key] = record = replace(record, port=port)
                 self._save()  # the reservation is on disk before the queue starts
+            try:
+                await self._open_front(key, record)
+            except PortInUseError as exc:
+                log.warning("queue %r: %s; moving", record.name, exc)
+                self._foreign_ports.add(port)
+                continue
             # our announcement takes the name first, so ippeveprinter's poorer one is refused
             await self._announce(record)
             announced = time.monotonic()
@@ -271,8 +294,9 @@ class QueueRunner:
             try:
                 await queue.start()
             except PortInUseError:
-                log.warning("queue %r: port %d is taken; moving", record.name, port)
-                self._foreign_ports.add(port)
+                inner = queue.launch.port
+                log.warning("queue %r: port %d is taken; moving", record.name, inner)
+                (self._foreign_internal if self.front else self._foreign_ports).add(inner)
                 continue
             except PrinterProcessError:
                 self._supervise(key, queue)  # a failed start is a crash: retried as one
@@ -290,6 +314,22 @@ class QueueRunner:
             return
         raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
 
+    def _rewrite(self, key: str) -> Rewrite:
+        return make_rewrite(self.spool_dir / key)
+
+    async def _open_front(self, key: str, record: QueueRecord) -> None:
+        """Give the queue an internal port and listen on its public one (with a front)."""
+        if self.front is None:
+            return
+        taken = set(self._internal[k] for k in self._internal if k != key)
+        inner = choose_port(
+            self.settings.internal_ports,
+            taken | self._foreign_internal,
+            self._internal.get(key),
+        )
+        self._internal[key] = inner
+        await self.front.open(record.port, inner, self._rewrite(key))
+
     async def _announce(self, record: QueueRecord) -> None:
         if self._announcer is not None:
             await self._announcer.announce(record)
@@ -299,6 +339,9 @@ class QueueRunner:
             await self._announcer.withdraw(key)
         queue = self._queues.pop(key, None)
         task = self._tasks.pop(key, None)
+        record = self._records.get(key)
+        if self.front is not None and record is not None:
+            self.front.close(record.port)
         if queue is not None:
             await queue.stop()
         if task is not None:
@@ -346,6 +389,7 @@ class QueueRunner:
             pid=queue.pid if queue else None,
             last_crash=queue.last_crash if queue else "",
             retry_at=queue.retry_at if queue else None,
+            ippeve_port=queue.launch.port if queue else 0,
         )
 
     def printers(self) -> list[PrinterInfo]:

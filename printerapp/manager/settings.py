@@ -13,7 +13,7 @@ from printerapp.ippprint.procs import (
     DEFAULT_TIME_LIMIT_S,
 )
 from printerapp.manager.ippeve import IPPEVEPRINTER
-from printerapp.manager.ports import DEFAULT_PORTS, PortRange
+from printerapp.manager.ports import DEFAULT_PORTS, INTERNAL_PORTS, PortRange
 
 __all__ = ["LOOPBACK_NAMES", "WILDCARD_NAMES", "ManagerSettings", "PrinterOverride"]
 
@@ -45,6 +45,8 @@ class ManagerSettings:
 
     state_dir: Path
     ports: PortRange = DEFAULT_PORTS
+    #: where the ippeveprinters listen on loopback, behind the queues' fronts (manager.front)
+    internal_ports: PortRange = INTERNAL_PORTS
     #: the host name clients use; "localhost" keeps the queues on this machine, anything
     #: else ("*", the host's name or "<host>.local") serves the LAN as well
     hostname: str = "localhost"

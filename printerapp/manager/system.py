@@ -26,10 +26,10 @@ from dataclasses import replace
 
 from printerapp.detection.records import Change, Device, DeviceChange
 from printerapp.errors import DriverError, PrinterAppError, PrinterProcessError
-from printerapp.manager.adopt import find_leftovers, kill_stray
+from printerapp.manager.adopt import Leftover, find_leftovers, kill_stray
 from printerapp.manager.drivers import DriverPick
 from printerapp.manager.naming import queue_key, queue_name
-from printerapp.manager.queue import QueueStatus
+from printerapp.manager.queue import PortInUseError, QueueStatus
 from printerapp.manager.runner import PrinterInfo, QueueEnv, QueueRunner, elapsed_ms
 from printerapp.manager.settings import ManagerSettings, PrinterOverride
 from printerapp.manager.state import QueueRecord, State, UnsupportedRecord, record_matches
@@ -54,19 +54,37 @@ class Manager(QueueRunner):
         self._unsupported = {u.device_uri: u for u in state.unsupported}
         was_running = {(r.key, r.pid, r.start_ticks) for r in state.running}
         for leftover in find_leftovers(self.spool_dir):
-            record = self._records.get(leftover.key)
-            queue = self._queue(record) if record is not None else None
-            ours = (leftover.key, leftover.pid, leftover.start_ticks) in was_running
-            if record and queue and ours and queue.adopt(leftover.pid, leftover.start_ticks):
-                log.info("adopted queue %r (pid %d)", queue.launch.name, leftover.pid)
-                self._supervise(leftover.key, queue)
-                await self._announce(record)
-            else:
+            if not await self._adopt(leftover, was_running):
                 kill_stray(leftover)
         for key, record in sorted(self._records.items()):
             if record.origin == "manual" and key not in self._queues:
                 await self._try_run(key)
         self._save()
+
+    async def _adopt(self, leftover: Leftover, was_running: set[tuple[str, int, int]]) -> bool:
+        """Take over a queue a previous daemon left running; False when it is a stray."""
+        record = self._records.get(leftover.key)
+        if record is None or (leftover.key, leftover.pid, leftover.start_ticks) not in was_running:
+            return False
+        if self.front is not None:
+            if leftover.port in (0, record.port):
+                return False  # a queue of a daemon without fronts: it holds the public port
+            self._internal[record.key] = leftover.port
+        queue = self._queue(record)
+        if not queue.adopt(leftover.pid, leftover.start_ticks):
+            self._queues.pop(record.key, None)
+            return False
+        if self.front is not None:
+            try:
+                await self.front.open(record.port, leftover.port, self._rewrite(record.key))
+            except PortInUseError as exc:
+                log.warning("queue %r: %s; starting it afresh", record.name, exc)
+                self._queues.pop(record.key, None)
+                return False
+        log.info("adopted queue %r (pid %d)", queue.launch.name, leftover.pid)
+        self._supervise(leftover.key, queue)
+        await self._announce(record)
+        return True
 
     async def apply(self, changes: Collection[DeviceChange]) -> None:
         """Apply the added and removed devices of detection events, in order.

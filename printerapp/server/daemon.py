@@ -30,11 +30,12 @@ from printerapp.dnssd.avahi import AvahiPublisher
 from printerapp.errors import DnssdError
 from printerapp.manager.announce import QueueAnnouncer
 from printerapp.manager.drivers import Drivers
+from printerapp.manager.front import QueueFront
 from printerapp.manager.resubmit import RETRY_INTERVAL
 from printerapp.manager.system import Manager, ManagerSettings, PrinterInfo
 from printerapp.power.energy import EnergyLog
 from printerapp.server.demo import DemoPrinter, demo_overrides
-from printerapp.server.lan import LanForwarder
+from printerapp.server.lan import watch_lan
 from printerapp.server.power import LiveControllers, ServerPower
 from printerapp.server.settings import ServerSettings, server_settings
 from printerapp.web.app import add_dashboard, dashboard_url
@@ -100,21 +101,20 @@ class Server:
         )
         queue_env = None if self.plugs is None else self.plugs.queue_env
         self.publisher = AvahiPublisher()
+        #: every client reaches the queues through it: pre-warm sees each request
+        self.front = QueueFront(None if self.plugs is None else self.plugs.observe)
         self.manager = Manager(
             self.settings.manager,
             self.drivers,
             queue_env=queue_env,
             announcer=QueueAnnouncer(self.publisher, *announce_scope(self.settings.manager)),
+            front=self.front,
         )
         self.power: PowerControl = (
             NoPower()
             if self.plugs is None
             else ControllerPower(LiveControllers(self.plugs), self.energy)
         )
-        #: the LAN's way in to the loopback-bound queues, when [server] hostname asks for it
-        observer = None if self.plugs is None else self.plugs.observe
-        serves_lan = self.settings.manager.serves_lan
-        self.lan = LanForwarder(self._running_ports, observer) if serves_lan else None
         self.own = OwnQueues()
         self.detector = Detector(self.detection, own=self.own)
         self._stop = asyncio.Event()
@@ -127,9 +127,6 @@ class Server:
 
     def _printers(self) -> list[PrinterInfo]:
         return self.manager.printers()
-
-    def _running_ports(self) -> list[int]:
-        return [p.port for p in self.manager.printers() if p.pid is not None]
 
     def _refresh_own(self) -> None:
         """Tell detection which ports are our own queues, so it never adopts them."""
@@ -208,8 +205,10 @@ class Server:
                 asyncio.create_task(self._confirm(), name="confirm adopted queues"),
                 asyncio.create_task(self._retry_loop(), name="resubmit kept jobs"),
             ]
-            if self.lan is not None:
-                tasks.append(asyncio.create_task(self.lan.run(self._stop), name="LAN forwarder"))
+            if self.settings.manager.serves_lan:
+                # the LAN's way in to the loopback-bound queues, as [server] hostname asks
+                lan = watch_lan(self.front, self._stop)
+                tasks.append(asyncio.create_task(lan, name="LAN addresses"))
             await self._stop.wait()
         finally:
             log.info("shutting down")
@@ -223,6 +222,7 @@ class Server:
                 await demo.stop()
             await runner.cleanup()
             await self.manager.shutdown()
+            await self.front.close_all()
             await self.publisher.close()
 
 

@@ -5,6 +5,8 @@ Example::
     [server]
     state_dir = "/var/lib/printerapp"   # default; $SNAP_COMMON under snap
     ports = "8000-9000"                 # queue ports
+    internal_ports = "18000-19000"      # ippeveprinters' own ports, loopback only, behind
+                                        # the daemon's front on each queue port
     hostname = "localhost"              # "localhost" keeps queues on this machine
     control = "127.0.0.1:7631"          # the control API and dashboard
     log_level = "INFO"
@@ -44,7 +46,7 @@ from printerapp.ippprint.procs import (
     DEFAULT_MEMORY_LIMIT_MIB,
     DEFAULT_TIME_LIMIT_S,
 )
-from printerapp.manager.ports import DEFAULT_PORTS, PortRange
+from printerapp.manager.ports import DEFAULT_PORTS, INTERNAL_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
 from printerapp.web.kept import KeepSettings
@@ -63,6 +65,7 @@ DEFAULT_CONTROL_PORT = 7631
 _SERVER_KEYS = {
     "state_dir",
     "ports",
+    "internal_ports",
     "hostname",
     "control",
     "log_level",
@@ -99,15 +102,25 @@ def parse_address(text: str, where: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _ports(section: Section) -> PortRange:
-    text = section.string("ports", f"{DEFAULT_PORTS.first}-{DEFAULT_PORTS.last}")
+def _ports(section: Section, key: str = "ports", default: PortRange = DEFAULT_PORTS) -> PortRange:
+    text = section.string(key, f"{default.first}-{default.last}")
     first, sep, last = text.partition("-")
     if not sep or not first.strip().isdigit() or not last.strip().isdigit():
-        raise ConfigError(f"{section.source}: server.ports: {text!r} is not FIRST-LAST")
+        raise ConfigError(f"{section.source}: server.{key}: {text!r} is not FIRST-LAST")
     try:
         return PortRange(int(first), int(last))
     except ConfigError as exc:
-        raise ConfigError(f"{section.source}: server.ports: {exc}") from exc
+        raise ConfigError(f"{section.source}: server.{key}: {exc}") from exc
+
+
+def _port_ranges(section: Section) -> tuple[PortRange, PortRange]:
+    public, internal = _ports(section), _ports(section, "internal_ports", INTERNAL_PORTS)
+    if public.first <= internal.last and internal.first <= public.last:
+        raise ConfigError(
+            f"{section.source}: server.internal_ports: {internal.first}-{internal.last} "
+            f"overlaps server.ports {public.first}-{public.last}"
+        )
+    return public, internal
 
 
 #: job limits a [printers."URI"] table may set for itself
@@ -161,9 +174,11 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         server.string("control", f"127.0.0.1:{DEFAULT_CONTROL_PORT}"),
         f"{server.source}: server.control",
     )
+    public, internal = _port_ranges(server)
     manager = ManagerSettings(
         state_dir=server.path("state_dir") or default_state_dir(),
-        ports=_ports(server),
+        ports=public,
+        internal_ports=internal,
         hostname=server.string("hostname", "localhost"),
         program=server.string("ippeveprinter", "ippeveprinter"),
         overrides=_overrides(config),

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from printerapp.power.prewarm import Asked
-from printerapp.server import lan
 from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE
 from tests.support.plugsim.kasa_sim import KasaSim, simulator_available
 from tests.support.plugsim.shelly_sim import ShellySim
@@ -76,13 +75,6 @@ class _Sim:
 def lan_ip() -> Iterator[str]:
     with lan_address() as address:
         yield address
-
-
-@pytest.fixture(autouse=True)
-def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the relay state is read at start, then as in production (every 30 s): a pre-warm
-    # must not wait for a state poll in flight, and is woken at once, not by a short sleep
-    monkeypatch.setattr(lan, "RECONCILE_S", 0.1)
 
 
 async def _until(what: Callable[[], bool], within: float, message: str) -> float:
@@ -231,10 +223,16 @@ def test_an_idle_cupsd_everywhere_queue_does_not_switch_the_plug_on(
         asyncio.run(go(plug, device, cups))
 
 
-def test_the_daemon_pre_warms_for_a_dialog_on_the_lan(
-    tmp_path: Path, avahi: None, lan_ip: str
+@pytest.mark.parametrize("where", ["lan", "host"])
+def test_the_daemon_pre_warms_for_a_dialog_on_the_lan_and_on_the_host(
+    tmp_path: Path, avahi: None, lan_ip: str, where: str
 ) -> None:
-    """The whole server: [server] hostname = "*", a detected printer, a Shelly plug."""
+    """The whole server: a detected printer, a Shelly plug, a dialog on the LAN or the host.
+
+    On the LAN with [server] hostname = "*"; on the host itself with the default
+    "localhost", through the same front.  The daemon's own requests (the
+    announcer's, at the start) must not count.
+    """
     from tests.support.server import Daemon, Printer, kill_queues
 
     with ShellySim(gen=2, power_w=30.0) as plug:
@@ -245,15 +243,16 @@ def test_the_daemon_pre_warms_for_a_dialog_on_the_lan(
             f"prewarm_delay = {PREWARM_DELAY_S}\n"
             f'[power.plugs.desk]\ntype = "shelly"\nhost = "127.0.0.1"\nport = {plug.port}\n'
             '[power.printers.HP_LaserJet_2100_Series]\nplug = "desk"\n',
-            server_config='hostname = "*"\n',
+            server_config='hostname = "*"\n' if where == "lan" else "",
         )
         try:
             daemon.start()
             with Printer(tmp_path / "jobs"):
                 daemon.wait(daemon.running, 30, "a running queue")
                 [queue] = daemon.running()
-                uri = f"ipp://{lan_ip}:{queue['port']}/ipp/print"
-                time.sleep(1.5)  # the forwarder reconciles its listeners every second
+                host = lan_ip if where == "lan" else "127.0.0.1"
+                uri = f"ipp://{host}:{queue['port']}/ipp/print"
+                time.sleep(1.5)  # the LAN addresses are read when the daemon starts serving
                 assert not plug.is_on
                 asked = time.monotonic()
                 assert "[PASS]" in asyncio.run(ipptool(uri, GPA))

@@ -160,7 +160,7 @@ def test_mdns_printer_becomes_a_queue_prints_and_goes(daemon: Daemon, tmp_path: 
 
         printer.withdraw()
         daemon.wait(lambda: not daemon.printers(), 10, "the queue to go away")
-        assert not pid_listens_on(queue["pid"], queue["port"])
+        assert not pid_listens_on(queue["pid"], queue["ippeve_port"])
 
 
 def test_crashes_of_queue_and_daemon(daemon: Daemon, tmp_path: Path) -> None:
@@ -179,12 +179,15 @@ def test_crashes_of_queue_and_daemon(daemon: Daemon, tmp_path: Path) -> None:
         assert restarted["port"] == before["port"]
 
         daemon.stop(signal.SIGKILL)  # the daemon dies; its queue lives on
-        assert pid_listens_on(restarted["pid"], restarted["port"])
+        assert pid_listens_on(restarted["pid"], restarted["ippeve_port"])
         daemon.start()
         daemon.wait(daemon.running, 10, "the queue after the daemon restart")
         [after] = daemon.running()
         assert after["port"] == restarted["port"]
         assert after["pid"] == restarted["pid"]  # adopted, not replaced
+        assert after["ippeve_port"] == restarted["ippeve_port"]
+        # and served on its own port again, through the front
+        assert _ipptool(after["uri"], "get-printer-attributes.test").returncode == 0
         assert queue_processes(daemon.state) == [after["pid"]]  # no duplicate, no orphan
 
         daemon.stop()  # SIGTERM: every queue stops cleanly

@@ -1,11 +1,11 @@
-"""A pre-warm rig: a real queue behind a plug simulator, reached through the LAN forwarder.
+"""A pre-warm rig: a real queue behind a plug simulator, reached through its front on the LAN.
 
 The queue is a real ippeveprinter running ``printerapp-ippprint`` with the
 plug in its environment (as the manager starts it), printing to a
 :class:`~tests.support.powered.PoweredPrinter` that boots *boot* seconds
 after its plug goes on.  The daemon's side is the real
 :class:`~printerapp.server.power.ServerPower` and
-:class:`~printerapp.server.lan.LanForwarder`, the forwarder listening on a
+:class:`~printerapp.manager.front.QueueFront`, the front listening on a
 veth's address (:func:`lan_address`) inside the test's private
 network namespace, so clients reach the queue the way LAN clients do.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,14 +24,14 @@ from pathlib import Path
 
 from printerapp.config import load_config
 from printerapp.ipp.peek import IppRequestHead
+from printerapp.manager.front import QueueFront
 from printerapp.manager.runner import PrinterInfo
 from printerapp.power.energy import EnergyLog
 from printerapp.power.hook import PLUG_ENV, SOCKET_ENV
 from printerapp.power.prewarm import Asked
-from printerapp.server import lan
-from printerapp.server.lan import LanForwarder
 from printerapp.server.power import ServerPower
 from tests.ippprint.test_e2e_ippeveprinter import Printer
+from tests.support.cupsd import free_port
 from tests.support.powered import PoweredPrinter
 
 #: the veth's address: local to the namespace, never on a wire
@@ -85,14 +86,16 @@ class Rig:
 
     printer: Printer
     power: ServerPower
-    forwarder: LanForwarder
+    forwarder: QueueFront
     address: str
     energy: EnergyLog
+    #: the front's port, the queue's public one (ippeveprinter listens on printer.port)
+    port: int = 0
     seen: list[tuple[float, Asked, IppRequestHead]] = field(default_factory=list)
 
     @property
     def uri(self) -> str:
-        return f"ipp://{self.address}:{self.printer.port}/ipp/print"
+        return f"ipp://{self.address}:{self.port}/ipp/print"
 
     def observe(self, port: int, head: IppRequestHead, peer: str) -> None:
         self.seen.append((time.monotonic(), self.power.observe(port, head, peer), head))
@@ -120,11 +123,12 @@ async def running_rig(
         "PRINTERAPP_CONFIG": str(config_path),
     }
     printer = await asyncio.to_thread(Printer, workdir / "queue", ppd, env)
+    public = free_port()
     info = PrinterInfo(
         PRINTER,
         PRINTER,
         printer.uri,
-        printer.port,
+        public,
         "running",
         "",
         device.uri,
@@ -135,22 +139,22 @@ async def running_rig(
     )
     energy = EnergyLog(state / "energy.sqlite3")
     power = ServerPower(load_config(config_path), energy, lambda: [info], state)
-    rig = Rig(printer, power, LanForwarder(lambda: [printer.port]), LAN_ADDRESS, energy)
+    rig = Rig(printer, power, QueueFront(), LAN_ADDRESS, energy, port=public)
     rig.forwarder.observer = rig.observe
     stop = asyncio.Event()
-    tasks = [
-        asyncio.create_task(power.run(stop)),
-        asyncio.create_task(rig.forwarder.run(stop)),
-    ]
+    await rig.forwarder.open(rig.port, printer.port)
+    await rig.forwarder.set_lan([(LAN_ADDRESS, socket.AF_INET)])
+    tasks = [asyncio.create_task(power.run(stop))]
     try:
-        deadline = time.monotonic() + 10 + lan.RECONCILE_S
-        while (LAN_ADDRESS, printer.port) not in rig.forwarder.listening or not power.controllers:
-            assert time.monotonic() < deadline, "the forwarder did not listen"
+        deadline = time.monotonic() + 10
+        while not power.controllers:
+            assert time.monotonic() < deadline, "the plug was not set up"
             await asyncio.sleep(0.05)
         yield rig
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await rig.forwarder.close_all()
         await asyncio.to_thread(printer.stop)
         energy.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from printerapp.ipp.client import print_job
 from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.manager.front import QueueFront
 from printerapp.manager.ports import PortRange
 from printerapp.manager.state import QueueRecord
 from printerapp.manager.system import Manager, ManagerSettings
@@ -62,8 +64,11 @@ async def serve(
     state: Path, db: DatabaseDrivers, queue_env: Callable[[QueueRecord], dict[str, str]]
 ) -> AsyncIterator[tuple[Client, Manager, WebParts]]:
     """Run a manager whose queues get *queue_env*, behind the control app and dashboard."""
-    settings = ManagerSettings(state, ports=PortRange(18300, 18340))
-    manager = Manager(settings, db, queue_env=queue_env)
+    settings = ManagerSettings(
+        state, ports=PortRange(18300, 18340), internal_ports=PortRange(18400, 18440)
+    )
+    # the daemon's way: every client, the dashboard too, reaches the queue through its front
+    manager = Manager(settings, db, queue_env=queue_env, front=QueueFront())
     await manager.start()
     app = control_app(manager, list)
     parts = add_dashboard(
@@ -184,10 +189,31 @@ def test_printer_detail_jobs_supplies_and_actions(
         )
         port = (await resp.json())["printer"]["port"]
         await send(port, "stuck")
+        sent = time.monotonic()
         await until_job(client, lambda j: j["state"] == "processing", "Back%20Room")
+        # what the backend says about the printer reaches clients within 5 s, in CUPS's words
+        while True:
+            seen = await detail(client, "Back%20Room")
+            if "offline-report" in seen["state_reasons"]:
+                break
+            assert time.monotonic() - sent < 5, seen
+            await asyncio.sleep(0.1)
+        assert seen["state_message"].startswith("Printer not responding"), seen
+        assert "other" not in seen["state_reasons"]
+        ipp = await asyncio.to_thread(
+            subprocess.run,
+            ["ipptool", "-tv", f"ipp://127.0.0.1:{port}/ipp/print", "get-printer-attributes.test"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert "printer-state-message (textWithoutLanguage) = Printer not responding" in ipp.stdout
+        assert "[PASS]" in ipp.stdout, ipp.stdout[-2000:]
         resp = await client.post("/api/printers/Back%20Room/jobs/1/cancel", json={})
         assert resp.status == 200, await resp.text()
         await until_job(client, lambda j: j["state"] == "canceled", "Back%20Room")
+        cleared = await detail(client, "Back%20Room")
+        assert "offline-report" not in cleared["state_reasons"]
 
     async def scenario() -> None:
         env = snmp_env(agent.port, "sharp-mx-3570n")

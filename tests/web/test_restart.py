@@ -94,7 +94,7 @@ def test_api_shows_the_wait_and_restarts_at_once(tmp_path: Path, drivers: Databa
             assert printer["state"] == "running"
             assert printer["retry_at"] is None
             assert printer["last_crash"].endswith("device firmware missing")  # kept
-            assert pid_listens_on(printer["pid"], printer["port"])
+            assert pid_listens_on(printer["pid"], printer["ippeve_port"])
             missing = await s.client.post("/api/printers/Nobody/restart", json={})
             assert missing.status == 404
             assert "no printer called 'Nobody'" in (await missing.json())["error"]
