@@ -17,8 +17,12 @@ Example::
     restart_interval = 300              # seconds between tries of a crash-looping queue
                                         # (0: it stays stopped until restarted by hand)
     error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
+    job_retry_interval = 30             # s between a failed job's tries (CUPS's JobRetryInterval)
+    job_retry_limit = 5                 # retries before retry-job holds it (JobRetryLimit)
     keep_hours = 24                     # hours a printed document is kept for "Reprint" (0: none)
     keep_max_mb = 256                   # MiB of kept documents per printer, oldest dropped first
+    held_days = 7                       # days a held document (retries used up) is kept
+                                        # (0: until resubmitted or deleted)
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -38,12 +42,13 @@ from dataclasses import dataclass, field
 
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
-from printerapp.ippprint.policy import ErrorPolicy
+from printerapp.ippprint.policy import DEFAULT_RETRY_INTERVAL_S, DEFAULT_RETRY_LIMIT, ErrorPolicy
 from printerapp.ippprint.procs import (
     DEFAULT_CPU_LIMIT_S,
     DEFAULT_MEMORY_LIMIT_MIB,
     DEFAULT_TIME_LIMIT_S,
 )
+from printerapp.manager.held import DEFAULT_HELD_DAYS
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
@@ -55,6 +60,7 @@ __all__ = [
     "ServerSettings",
     "parse_address",
     "server_settings",
+    "whole",
 ]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -75,6 +81,9 @@ _SERVER_KEYS = {
     "error_policy",
     "keep_hours",
     "keep_max_mb",
+    "held_days",
+    "job_retry_interval",
+    "job_retry_limit",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -89,6 +98,9 @@ class ServerSettings:
     log_level: str = "INFO"
     #: documents kept for reprints
     keep: KeepSettings = field(default_factory=KeepSettings)
+    #: CUPS's JobRetryInterval (s) and JobRetryLimit, for every queue's jobs
+    job_retry_interval: float = DEFAULT_RETRY_INTERVAL_S
+    job_retry_limit: int = DEFAULT_RETRY_LIMIT
 
 
 def parse_address(text: str, where: str) -> tuple[str, int]:
@@ -97,6 +109,14 @@ def parse_address(text: str, where: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{where}: {text!r} is not HOST:PORT")
     return host.strip("[]"), int(port)
+
+
+def whole(section: Section, key: str, default: int, minimum: int, maximum: int) -> int:
+    """Return a whole number between *minimum* and *maximum*; raise ConfigError naming it."""
+    value = section.number(key, default, minimum=minimum, maximum=maximum)
+    if value != int(value):
+        raise ConfigError(f"{section.where(key)}: {value:g} is not a whole number")
+    return int(value)
 
 
 def _ports(section: Section) -> PortRange:
@@ -177,5 +197,16 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
     keep = KeepSettings(
         hours=server.number("keep_hours", 24, minimum=0, maximum=24 * 366),
         max_bytes=int(server.number("keep_max_mb", 256, minimum=0, maximum=1 << 20) * 1024 * 1024),
+        held_days=server.number("held_days", DEFAULT_HELD_DAYS, minimum=0, maximum=3660),
     )
-    return ServerSettings(manager, host, port, level, keep)
+    return ServerSettings(
+        manager,
+        host,
+        port,
+        level,
+        keep,
+        job_retry_interval=server.number(
+            "job_retry_interval", DEFAULT_RETRY_INTERVAL_S, minimum=0, maximum=86400
+        ),
+        job_retry_limit=whole(server, "job_retry_limit", DEFAULT_RETRY_LIMIT, 0, 1000),
+    )

@@ -68,6 +68,14 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[printers."x"]\nerror_policy = "x"\n', r"printers\.x\.error_policy: 'x' is not"),
         ("[server]\nkeep_hours = -1\n", r"server\.keep_hours: -1 is below the minimum 0"),
         ('[server]\nkeep_max_mb = "1G"\n', r"server\.keep_max_mb: expected a number"),
+        ("[server]\nheld_days = -1\n", r"server\.held_days: -1 is below the minimum 0"),
+        ("[server]\nheld_days = inf\n", r"server\.held_days: inf is not a finite"),
+        ("[server]\njob_retry_interval = nan\n", r"server\.job_retry_interval: nan is not"),
+        ("[server]\njob_retry_limit = 2.5\n", r"server\.job_retry_limit: 2.5 is not a whole"),
+        (
+            "[server]\njob_retry_limit = 1e6\n",
+            r"server\.job_retry_limit: 1000000.0 is above the maximum 1000",
+        ),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -112,6 +120,16 @@ def test_documents_kept_for_reprints(tmp_path: Path) -> None:
     assert (defaults.hours, defaults.max_bytes) == (24.0, 256 * 1024 * 1024)
     keep = _settings(tmp_path, "[server]\nkeep_hours = 2.5\nkeep_max_mb = 10\n").keep
     assert (keep.hours, keep.max_bytes) == (2.5, 10 * 1024 * 1024)
+
+
+def test_held_documents_and_retries(tmp_path: Path) -> None:
+    defaults = _settings(tmp_path, "")
+    assert defaults.keep.held_days == 7.0
+    assert (defaults.job_retry_interval, defaults.job_retry_limit) == (30.0, 5)
+    text = "[server]\nheld_days = 0.5\njob_retry_interval = 0.5\njob_retry_limit = 0\n"
+    mine = _settings(tmp_path, text)
+    assert mine.keep.held_days == 0.5
+    assert (mine.job_retry_interval, mine.job_retry_limit) == (0.5, 0)
 
 
 def test_restart_interval(tmp_path: Path) -> None:
