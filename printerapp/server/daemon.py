@@ -186,7 +186,7 @@ class Server:
     async def _control(self) -> web.AppRunner:
         app = control_app(self.manager, lambda: sorted(self.detector.devices.devices, key=str))
         host, port = self.settings.control_host, self.settings.control_port
-        add_dashboard(
+        parts = add_dashboard(
             app,
             self.manager,
             bind_host=host,
@@ -196,7 +196,8 @@ class Server:
             keep=self.settings.keep,
         )
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        limits = self.limits or Limits.for_fd_limit(soft)
+        limits = self.limits or self.settings.limits.sized(soft)
+        parts.hub.write_timeout = limits.event_write_timeout
         quiet_accept_errors(asyncio.get_running_loop())
         runner, _site = await start_control_server(app, host, port, limits)
         log.debug(

@@ -9,6 +9,7 @@ import pytest
 from printerapp.config import load_config
 from printerapp.errors import ConfigError
 from printerapp.server.settings import ServerSettings, server_settings
+from printerapp.web.guard import Limits
 
 
 def _settings(tmp_path: Path, text: str) -> ServerSettings:
@@ -71,6 +72,17 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ("[server]\nheld_days = -1\n", r"server\.held_days: -1 is below the minimum 0"),
         ("[server]\nheld_days = inf\n", r"server\.held_days: inf is not a finite"),
         ("[server]\njob_retry_interval = nan\n", r"server\.job_retry_interval: nan is not"),
+        ("[control]\nheader_timeout = 0\n", r"control\.header_timeout: 0 is not a timeout"),
+        ("[control]\nkeepalive = -1\n", r"control\.keepalive: -1 is below the minimum 0"),
+        ("[control]\nkeepalive = nan\n", r"control\.keepalive: nan is not a finite number"),
+        ("[control]\nheader_timeout = inf\n", r"control\.header_timeout: inf is not a finite"),
+        ("[control]\nheader_timeout = 1e300\n", r"control\.header_timeout: 1e\+300 is above"),
+        ("[control]\nmax_connections = 0\n", r"control\.max_connections: 0 is below the min"),
+        ("[control]\nmax_per_address = 2.5\n", r"control\.max_per_address: 2.5 is not a whole"),
+        ('[control]\nmax_line = "8k"\n', r"control\.max_line: expected a number"),
+        ("[control]\nmax_headers = 1\n", r"control\.max_headers: 1 is below the minimum 8"),
+        ("[control]\nevent_write_timeout = 0\n", r"control\.event_write_timeout: 0 is not a"),
+        ("[control]\nheader_timout = 1\n", r"control\.header_timout: unknown key"),
         ("[server]\njob_retry_limit = 2.5\n", r"server\.job_retry_limit: 2.5 is not a whole"),
         (
             "[server]\njob_retry_limit = 1e6\n",
@@ -130,6 +142,24 @@ def test_held_documents_and_retries(tmp_path: Path) -> None:
     mine = _settings(tmp_path, text)
     assert mine.keep.held_days == 0.5
     assert (mine.job_retry_interval, mine.job_retry_limit) == (0.5, 0)
+
+
+def test_control_limits(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "").limits == Limits()
+    text = (
+        "[control]\nheader_timeout = 2.5\nkeepalive = 5\nmax_connections = 100\n"
+        "max_per_address = 10\nmax_line = 1024\nmax_field = 2048\nmax_headers = 20\n"
+        "event_write_timeout = 3\n"
+    )
+    limits = _settings(tmp_path, text).limits
+    assert limits == Limits(100, 10, 2.5, 5.0, 1024, 2048, 20, 3.0)
+    args = limits.handler_args()
+    assert (args["keepalive_timeout"], args["max_line_size"]) == (5.0, 1024)
+    assert (args["max_field_size"], args["max_headers"]) == (2048, 20)
+    # the caps stay within half the descriptor limit, whatever is configured
+    assert (limits.sized(1024).connections, limits.sized(1024).per_client) == (100, 10)
+    assert (limits.sized(64).connections, limits.sized(64).per_client) == (32, 10)
+    assert Limits.for_fd_limit(1024).connections == 512
 
 
 def test_restart_interval(tmp_path: Path) -> None:
