@@ -30,6 +30,7 @@ from printerapp.manager.resubmit import kept_job, print_kept
 __all__ = [
     "DEFAULT_HELD_DAYS",
     "HeldDocument",
+    "count_held",
     "delete_held",
     "find_held",
     "held_dir",
@@ -127,6 +128,15 @@ def list_held(spool: Path) -> list[HeldDocument]:
             if doc is not None:
                 docs.append(doc)
     return sorted(docs, key=lambda d: (d.held_at, d.id), reverse=True)
+
+
+def count_held(spool: Path) -> int:
+    """Return how many documents *spool*'s queue holds (names only: cheap enough per second)."""
+    try:
+        names = {e.name for e in os.scandir(held_dir(spool)) if e.is_file(follow_symlinks=False)}
+    except OSError:
+        return 0
+    return sum(1 for n in names if _valid_id(n) and n + _SIDECAR in names)
 
 
 def find_held(spool: Path, doc_id: str) -> HeldDocument:

@@ -63,11 +63,13 @@ def _button(path: str, csrf: str, label: str, cls: str, aria: str) -> str:
 def _row(page: str, doc: HeldDocument, csrf: str) -> str:
     base = f"{page}/held/{doc.id}"
     what = doc.job_name or doc.id
-    shown = escape(time.ctime(doc.held_at))
+    shown = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(doc.held_at))
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(doc.held_at))
     resubmit = _button(base + "/resubmit", csrf, "Resubmit", "resubmit", f"Resubmit {what}")
     return (
         f'<tr class="held-doc" data-id="{_a(doc.id)}"><td>{escape(doc.job_name)}'
-        f'<div class="sub">{escape(doc.user)}</div></td><td>{shown}</td>'
+        f'<div class="sub">{escape(doc.user)}</div></td>'
+        f'<td><time datetime="{iso}">{shown}</time></td>'
         f"<td>{doc.size // 1024 + 1} KiB</td><td>{escape(doc.reason)}</td>"
         f'<td class="actions">{resubmit}'
         f"{_button(base + '/delete', csrf, 'Delete', 'delete', f'Delete {what}')}</td></tr>"

@@ -11,7 +11,14 @@ import pytest
 
 from printerapp.errors import InputError, UnknownDocumentError
 from printerapp.ippprint.main import keep_for_retry
-from printerapp.manager.held import delete_held, find_held, held_dir, list_held, prune_held
+from printerapp.manager.held import (
+    count_held,
+    delete_held,
+    find_held,
+    held_dir,
+    list_held,
+    prune_held,
+)
 
 ENV = {
     "CONTENT_TYPE": "application/pdf",
@@ -41,6 +48,8 @@ def test_a_held_document_is_listed_with_its_job(tmp_path: Path) -> None:
     assert doc.path == kept
     assert abs(doc.held_at - time.time()) < 60
     assert doc.as_json()["reason"] == doc.reason
+    assert count_held(spool) == 1
+    assert count_held(tmp_path / "absent") == 0
 
 
 def test_a_queue_restart_does_not_overwrite_an_earlier_held_document(tmp_path: Path) -> None:
