@@ -32,7 +32,7 @@ T = TypeVar("T")
 #: no number of the file is larger (1e9 seconds are 31 years): 1e300 is a typo
 MAX_NUMBER = 1e9
 #: the top-level tables; any other is a typo ("[powr]") and refused
-TABLES = frozenset({"server", "detection", "drivers", "printers", "power", "cups_power"})
+TABLES = frozenset({"server", "control", "detection", "drivers", "printers", "power", "cups_power"})
 
 SYSTEM_CONFIG = Path("/etc/printerapp/printerapp.toml")
 SYSTEM_STATE = Path("/var/lib/printerapp")

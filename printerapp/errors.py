@@ -34,6 +34,7 @@ __all__ = [
     "PrinterAppError",
     "PrinterProcessError",
     "SuppliesError",
+    "UnknownDocumentError",
     "UnknownPrinterError",
     "UnknownTypeError",
 ]
@@ -49,6 +50,10 @@ class ConfigError(PrinterAppError):
 
 class InputError(PrinterAppError):
     """A value a client sent (an HTTP request, a form) is malformed."""
+
+
+class UnknownDocumentError(InputError):
+    """A client named a kept or held document that does not exist (any more)."""
 
 
 class IppError(PrinterAppError):

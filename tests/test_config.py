@@ -102,7 +102,7 @@ def test_numbers_are_finite_and_bounded(tmp_path: Path, text: str, message: str)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[powr]\nidle_delay = 1\n", r"\[powr\]: unknown table \(known: cups_power, detection"),
+        ("[powr]\nidle_delay = 1\n", r"\[powr\]: unknown table \(known: control, cups_power"),
         ('server = "x"\n', r"server: expected a table, got str"),
     ],
 )

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "add": ("printerapp.cli.printers", "add a printer by hand (running server)"),
     "delete": ("printerapp.cli.printers", "delete a printer (running server)"),
     "filters": ("printerapp.cli.filters", "show the filter chain CUPS would run"),
+    "held": ("printerapp.cli.held", "list, resubmit or delete held documents (running server)"),
     "ippprint": ("printerapp.ippprint.main", "run one job: filters, then the backend"),
     "printers": ("printerapp.cli.printers", "list the queues (running server)"),
     "restart": ("printerapp.cli.printers", "restart a queue now (running server)"),

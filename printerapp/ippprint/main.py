@@ -73,20 +73,28 @@ def _lang(env: Mapping[str, str]) -> str:
 
 #: where a job that used up its retries leaves its document (not resubmitted)
 HELD_DIR = "held"
+#: the sidecar's entry saying why the job ended unprinted
+REASON_VAR = "PRINTERAPP_REASON"
 
 
-def keep_for_retry(document: Path, env: Mapping[str, str], *, held: bool = False) -> Path:
+def keep_for_retry(
+    document: Path, env: Mapping[str, str], *, held: bool = False, reason: str = ""
+) -> Path:
     """Keep *document* and the job's variables for a later attempt; return the kept copy.
 
     With *held*, the copy is kept apart, where the server does not resubmit it.
     """
     import json  # this path is rare, and every job pays for module imports
     import shutil
+    import time
 
     base = env.get(RETRY_DIR_ENV) or str(document.parent / "retry")
     retry_dir = Path(base) / HELD_DIR if held else Path(base)
     retry_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     kept = retry_dir / document.name
+    if held and kept.exists():
+        # job ids restart with the queue: an earlier held job's document stays
+        kept = retry_dir / f"{time.time_ns()}-{document.name}"
     kept.unlink(missing_ok=True)
     try:
         os.link(document, kept)
@@ -97,6 +105,8 @@ def keep_for_retry(document: Path, env: Mapping[str, str], *, held: bool = False
     }
     if "DEVICE_URI" in env:
         job_vars["DEVICE_URI"] = sanitize_uri(env["DEVICE_URI"])
+    if reason:
+        job_vars[REASON_VAR] = reason[:500]
     kept.with_name(kept.name + ".json").write_text(json.dumps(job_vars, indent=1, sort_keys=True))
     return kept
 
@@ -187,7 +197,7 @@ def run_document(
         keep = exc.keep if isinstance(exc, GaveUpError) else exc.exit_code in KEEP_DOCUMENT
         if keep:
             held = isinstance(exc, GaveUpError) and exc.held
-            kept = keep_for_retry(document, env, held=held)
+            kept = keep_for_retry(document, env, held=held, reason=str(exc))
             why = "not sent again by itself" if held else "for a retry"
             _say(out.out, f"INFO: Document kept {why} as {kept}")
         return exc.exit_code or 1

@@ -24,7 +24,15 @@ from printerapp.errors import IppError
 from printerapp.ipp import request as ipp
 from printerapp.ipp.keywords import ORIENTATION, PRINT_QUALITY
 
-__all__ = ["RETRY_INTERVAL", "KeptJob", "job_attributes", "kept_jobs", "print_kept", "resubmit"]
+__all__ = [
+    "RETRY_INTERVAL",
+    "KeptJob",
+    "job_attributes",
+    "kept_job",
+    "kept_jobs",
+    "print_kept",
+    "resubmit",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +106,14 @@ def kept_jobs(retry_dir: Path) -> list[KeptJob]:
     jobs = []
     for sidecar in sidecars:
         try:
-            jobs.append(_kept_job(sidecar))
+            jobs.append(kept_job(sidecar))
         except (OSError, ValueError) as exc:
             log.error("%s: cannot resubmit: %s", sidecar, exc)
     return jobs
 
 
-def _kept_job(sidecar: Path) -> KeptJob:
+def kept_job(sidecar: Path) -> KeptJob:
+    """Read the kept job whose sidecar is *sidecar*; raise ValueError or OSError."""
     document = sidecar.with_suffix("")
     variables = json.loads(sidecar.read_text(encoding="utf-8"))
     if not isinstance(variables, dict) or not document.is_file():

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import resource
 import signal
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,10 +29,13 @@ from printerapp.detection.mdns_txt import OwnQueues
 from printerapp.detection.records import DeviceChange
 from printerapp.dnssd.avahi import AvahiPublisher
 from printerapp.errors import DnssdError
+from printerapp.ippprint.policy import RETRY_INTERVAL_ENV, RETRY_LIMIT_ENV
 from printerapp.manager.announce import QueueAnnouncer
 from printerapp.manager.drivers import Drivers
 from printerapp.manager.front import QueueFront
+from printerapp.manager.held import prune_held
 from printerapp.manager.resubmit import RETRY_INTERVAL
+from printerapp.manager.state import QueueRecord
 from printerapp.manager.system import Manager, ManagerSettings, PrinterInfo
 from printerapp.power.energy import EnergyLog
 from printerapp.server.demo import DemoPrinter, demo_overrides
@@ -99,14 +103,13 @@ class Server:
             if self.power_config is None
             else ServerPower(self.power_config, self.energy, self._printers, state_dir)
         )
-        queue_env = None if self.plugs is None else self.plugs.queue_env
         self.publisher = AvahiPublisher()
         #: every client reaches the queues through it: pre-warm sees each request
         self.front = QueueFront(None if self.plugs is None else self.plugs.observe)
         self.manager = Manager(
             self.settings.manager,
             self.drivers,
-            queue_env=queue_env,
+            queue_env=self._queue_env,
             announcer=QueueAnnouncer(self.publisher, *announce_scope(self.settings.manager)),
             front=self.front,
         )
@@ -120,6 +123,16 @@ class Server:
         self._stop = asyncio.Event()
         self._ports: set[int] = set()
         self.control_url = ""
+
+    def _queue_env(self, record: QueueRecord) -> dict[str, str]:
+        """Return the job environment the server adds: CUPS's retry knobs, the plug."""
+        env = {
+            RETRY_INTERVAL_ENV: f"{self.settings.job_retry_interval:g}",
+            RETRY_LIMIT_ENV: str(self.settings.job_retry_limit),
+        }
+        if self.plugs is not None:
+            env.update(self.plugs.queue_env(record))
+        return env
 
     def stop(self) -> None:
         """Ask the server to shut down (safe from a signal handler)."""
@@ -151,8 +164,16 @@ class Server:
 
     async def _retry_loop(self) -> None:
         while True:
+            await self._prune_held()
             await asyncio.sleep(RETRY_INTERVAL)
             await self.manager.resubmit_kept()
+
+    async def _prune_held(self) -> None:
+        """Drop held documents past ``[server] held_days`` (0 keeps them)."""
+        days = self.settings.keep.held_days
+        if days > 0:
+            spools = self.manager.spool_dir
+            await asyncio.to_thread(prune_held, spools, days * 86400, time.time())
 
     def _plug_tasks(self) -> list[asyncio.Task[None]]:
         if self.plugs is None:
@@ -162,7 +183,7 @@ class Server:
     async def _control(self) -> web.AppRunner:
         app = control_app(self.manager, lambda: sorted(self.detector.devices.devices, key=str))
         host, port = self.settings.control_host, self.settings.control_port
-        add_dashboard(
+        parts = add_dashboard(
             app,
             self.manager,
             bind_host=host,
@@ -172,7 +193,8 @@ class Server:
             keep=self.settings.keep,
         )
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        limits = self.limits or Limits.for_fd_limit(soft)
+        limits = self.limits or self.settings.limits.sized(soft)
+        parts.hub.write_timeout = limits.event_write_timeout
         quiet_accept_errors(asyncio.get_running_loop())
         runner, _site = await start_control_server(app, host, port, limits)
         log.debug(

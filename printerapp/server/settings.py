@@ -19,8 +19,22 @@ Example::
     restart_interval = 300              # seconds between tries of a crash-looping queue
                                         # (0: it stays stopped until restarted by hand)
     error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
+    job_retry_interval = 30             # s between a failed job's tries (CUPS's JobRetryInterval)
+    job_retry_limit = 5                 # retries before retry-job holds it (JobRetryLimit)
     keep_hours = 24                     # hours a printed document is kept for "Reprint" (0: none)
     keep_max_mb = 256                   # MiB of kept documents per printer, oldest dropped first
+    held_days = 7                       # days a held document (retries used up) is kept
+                                        # (0: until resubmitted or deleted)
+
+    [control]                           # the control server's limits (web/guard.py)
+    header_timeout = 10                 # s from connecting to the end of the request headers
+    keepalive = 15                      # s an idle connection stays open between requests
+    max_connections = 1024              # in all; never above half the descriptor limit
+    max_per_address = 256               # from one client address
+    max_line = 8190                     # bytes of the request line
+    max_field = 8190                    # bytes of one header
+    max_headers = 64                    # headers per request
+    event_write_timeout = 10            # s an event stream client may go without reading
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -40,23 +54,27 @@ from dataclasses import dataclass, field
 
 from printerapp.config import Config, Section, default_state_dir
 from printerapp.errors import ConfigError
-from printerapp.ippprint.policy import ErrorPolicy
+from printerapp.ippprint.policy import DEFAULT_RETRY_INTERVAL_S, DEFAULT_RETRY_LIMIT, ErrorPolicy
 from printerapp.ippprint.procs import (
     DEFAULT_CPU_LIMIT_S,
     DEFAULT_MEMORY_LIMIT_MIB,
     DEFAULT_TIME_LIMIT_S,
 )
+from printerapp.manager.held import DEFAULT_HELD_DAYS
 from printerapp.manager.ports import DEFAULT_PORTS, INTERNAL_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
 from printerapp.manager.system import ManagerSettings, PrinterOverride
+from printerapp.web.guard import Limits
 from printerapp.web.kept import KeepSettings
 
 __all__ = [
     "DEFAULT_CONTROL_PORT",
     "LOG_LEVELS",
     "ServerSettings",
+    "control_limits",
     "parse_address",
     "server_settings",
+    "whole",
 ]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -78,6 +96,9 @@ _SERVER_KEYS = {
     "error_policy",
     "keep_hours",
     "keep_max_mb",
+    "held_days",
+    "job_retry_interval",
+    "job_retry_limit",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -92,6 +113,11 @@ class ServerSettings:
     log_level: str = "INFO"
     #: documents kept for reprints
     keep: KeepSettings = field(default_factory=KeepSettings)
+    #: the control server's limits; its connection caps are sized to the descriptor limit
+    limits: Limits = field(default_factory=Limits)
+    #: CUPS's JobRetryInterval (s) and JobRetryLimit, for every queue's jobs
+    job_retry_interval: float = DEFAULT_RETRY_INTERVAL_S
+    job_retry_limit: int = DEFAULT_RETRY_LIMIT
 
 
 def parse_address(text: str, where: str) -> tuple[str, int]:
@@ -100,6 +126,14 @@ def parse_address(text: str, where: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"{where}: {text!r} is not HOST:PORT")
     return host.strip("[]"), int(port)
+
+
+def whole(section: Section, key: str, default: int, minimum: int, maximum: int) -> int:
+    """Return a whole number between *minimum* and *maximum*; raise ConfigError naming it."""
+    value = section.number(key, default, minimum=minimum, maximum=maximum)
+    if value != int(value):
+        raise ConfigError(f"{section.where(key)}: {value:g} is not a whole number")
+    return int(value)
 
 
 def _ports(section: Section, key: str = "ports", default: PortRange = DEFAULT_PORTS) -> PortRange:
@@ -161,6 +195,42 @@ def _formats(section: Section, env: Mapping[str, str]) -> tuple[str, ...]:
     return formats
 
 
+def _seconds(section: Section, key: str, default: float) -> float:
+    """Return a timeout: above 0, at most a day."""
+    value = section.number(key, default, minimum=0, maximum=86400)
+    if value <= 0:
+        raise ConfigError(f"{section.where(key)}: {value:g} is not a timeout (above 0 s)")
+    return value
+
+
+def control_limits(config: Config) -> Limits:
+    """Return the ``[control]`` table's limits; raise ConfigError naming the file and key."""
+    control = config.section("control")
+    control.reject_unknown(
+        {
+            "header_timeout",
+            "keepalive",
+            "max_connections",
+            "max_per_address",
+            "max_line",
+            "max_field",
+            "max_headers",
+            "event_write_timeout",
+        }
+    )
+    d = Limits()
+    return Limits(
+        connections=whole(control, "max_connections", d.connections, 1, 1 << 20),
+        per_client=whole(control, "max_per_address", d.per_client, 1, 1 << 20),
+        header_timeout=_seconds(control, "header_timeout", d.header_timeout),
+        keepalive=_seconds(control, "keepalive", d.keepalive),
+        max_line=whole(control, "max_line", d.max_line, 256, 1 << 20),
+        max_field=whole(control, "max_field", d.max_field, 256, 1 << 20),
+        max_headers=whole(control, "max_headers", d.max_headers, 8, 10000),
+        event_write_timeout=_seconds(control, "event_write_timeout", d.event_write_timeout),
+    )
+
+
 def server_settings(config: Config, env: Mapping[str, str] | None = None) -> ServerSettings:
     """Return the server's settings; raise ConfigError naming the file and key."""
     server = config.section("server")
@@ -192,5 +262,17 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
     keep = KeepSettings(
         hours=server.number("keep_hours", 24, minimum=0, maximum=24 * 366),
         max_bytes=int(server.number("keep_max_mb", 256, minimum=0, maximum=1 << 20) * 1024 * 1024),
+        held_days=server.number("held_days", DEFAULT_HELD_DAYS, minimum=0, maximum=3660),
     )
-    return ServerSettings(manager, host, port, level, keep)
+    return ServerSettings(
+        manager,
+        host,
+        port,
+        level,
+        keep,
+        limits=control_limits(config),
+        job_retry_interval=server.number(
+            "job_retry_interval", DEFAULT_RETRY_INTERVAL_S, minimum=0, maximum=86400
+        ),
+        job_retry_limit=whole(server, "job_retry_limit", DEFAULT_RETRY_LIMIT, 0, 1000),
+    )

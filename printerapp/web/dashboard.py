@@ -130,7 +130,7 @@ def _row(ctx: WebContext, info: PrinterInfo, csrf: str) -> str:
         f'</a><div class="sub">{escape(info.uri)}</div>'
         f'<div class="sub">{escape(info.make_and_model)}</div></td>'
         f"{_state(info, ctx.clock())}"
-        '<td class="jobs">-</td>'
+        '<td><span class="jobs">-</span><div class="sub held"></div></td>'
         f'<td class="plug">{plug}</td>'
         f'<td class="countdown" data-off-at="{off_at}">-</td>'
         f'<td class="actions">{_actions(info, csrf, power is not None)}</td></tr>'

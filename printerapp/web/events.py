@@ -65,8 +65,10 @@ def format_event(name: str, data: str, event_id: int | None = None) -> bytes:
 class EventHub:
     """Fan events out to every connected client."""
 
-    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+    def __init__(self, limit: int = QUEUE_LIMIT, write_timeout: float | None = None) -> None:
         self.limit = limit
+        #: seconds a client may go without reading before it is dropped
+        self.write_timeout = WRITE_TIMEOUT_S if write_timeout is None else write_timeout
         self._clients: set[asyncio.Queue[Event]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
@@ -137,26 +139,27 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     queue = hub.subscribe()
+    timeout = hub.write_timeout
     try:
-        await _send(response, b"retry: 2000\n\n")
+        await _send(response, b"retry: 2000\n\n", timeout)
         snapshot = json.dumps(await request.app[SNAPSHOT]())
-        await _send(response, format_event("printers", snapshot))
+        await _send(response, format_event("printers", snapshot), timeout)
         while not hub.closed:
             try:
                 name, data = await asyncio.wait_for(queue.get(), HEARTBEAT_S)
             except TimeoutError:
-                await _send(response, b": heartbeat\n\n")
+                await _send(response, b": heartbeat\n\n", timeout)
                 continue
             if (name, data) == _CLOSE:
                 break
-            await _send(response, format_event(name, data, hub.count))
+            await _send(response, format_event(name, data, hub.count), timeout)
             if name == "resync":
                 break
     except ConnectionResetError:
         log.debug("event client went away")
     except TimeoutError:
-        # it has not read for WRITE_TIMEOUT_S: drop it, with what is buffered for it
-        _drops.warning("event client has not read for %g s; dropping it", WRITE_TIMEOUT_S)
+        # it has not read for the write timeout: drop it, with what is buffered for it
+        _drops.warning("event client has not read for %g s; dropping it", timeout)
         if request.transport is not None:
             request.transport.abort()
     finally:
@@ -164,8 +167,8 @@ async def events_handler(request: web.Request) -> web.StreamResponse:
     return response
 
 
-async def _send(response: web.StreamResponse, data: bytes) -> None:
-    async with asyncio.timeout(WRITE_TIMEOUT_S):
+async def _send(response: web.StreamResponse, data: bytes, within: float) -> None:
+    async with asyncio.timeout(within):
         await response.write(data)
 
 

@@ -30,12 +30,13 @@ import logging
 import socket
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from printerapp.web.events import WRITE_TIMEOUT_S
 from printerapp.web.ratelog import RateLimitedLog
 
 __all__ = [
@@ -98,26 +99,35 @@ HTTP_LOG = logging.getLogger("printerapp.web.requests")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How much of the daemon one control server may hold."""
+    """How much of the daemon one control server may hold (``[control]`` in the config)."""
 
     connections: int = MAX_CONNECTIONS
     per_client: int = MAX_PER_CLIENT
     header_timeout: float = HEADER_TIMEOUT_S
     keepalive: float = KEEPALIVE_S
+    max_line: int = MAX_LINE
+    max_field: int = MAX_FIELD
+    max_headers: int = MAX_HEADERS
+    #: seconds an event stream client may go without reading
+    event_write_timeout: float = WRITE_TIMEOUT_S
 
     @classmethod
     def for_fd_limit(cls, nofile: int) -> Limits:
         """Return the default limits for a process allowed *nofile* descriptors."""
-        total = max(16, min(MAX_CONNECTIONS, nofile // FD_SHARE))
-        return cls(connections=total, per_client=min(MAX_PER_CLIENT, total))
+        return cls().sized(nofile)
+
+    def sized(self, nofile: int) -> Limits:
+        """Return these limits with the connection caps within 1/FD_SHARE of *nofile*."""
+        total = max(16, min(self.connections, nofile // FD_SHARE))
+        return replace(self, connections=total, per_client=min(self.per_client, total))
 
     def handler_args(self) -> dict[str, Any]:
         """Return the arguments of aiohttp's request handler."""
         return {
             "keepalive_timeout": self.keepalive,
-            "max_line_size": MAX_LINE,
-            "max_field_size": MAX_FIELD,
-            "max_headers": MAX_HEADERS,
+            "max_line_size": self.max_line,
+            "max_field_size": self.max_field,
+            "max_headers": self.max_headers,
             "lingering_time": LINGER_S,
             "logger": HTTP_LOG,
             "access_log": None,

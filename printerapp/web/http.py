@@ -22,6 +22,7 @@ from printerapp.errors import (
     PowerError,
     PrinterAppError,
     PrinterProcessError,
+    UnknownDocumentError,
     UnknownPrinterError,
 )
 from printerapp.web.ratelog import RateLimitedLog
@@ -51,6 +52,7 @@ TEXT_LIMIT = 1023
 
 #: error -> status, the first match wins: subclasses come before their bases
 STATUSES: tuple[tuple[type[PrinterAppError], int], ...] = (
+    (UnknownDocumentError, 404),  # no such held document
     (InputError, 400),  # malformed request
     (UnknownPrinterError, 404),  # no such printer
     (DriverError, 422),  # no driver for the device, or no such PPD

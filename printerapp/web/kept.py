@@ -62,10 +62,15 @@ class KeepSettings:
     hours: float = 24.0
     #: bytes kept per printer at most; a larger document is not kept
     max_bytes: int = 256 * 1024 * 1024
+    #: days a held document (a job that used up its retries) is kept; 0: until deleted
+    held_days: float = 7.0
 
     def __post_init__(self) -> None:
-        if not 0 <= self.hours <= 24 * 366 or self.max_bytes < 0:
-            raise ConfigError(f"keep: {self.hours} h / {self.max_bytes} bytes is out of range")
+        if not 0 <= self.hours <= 24 * 366 or self.max_bytes < 0 or not 0 <= self.held_days <= 3660:
+            raise ConfigError(
+                f"keep: {self.hours} h / {self.max_bytes} bytes / held {self.held_days} days"
+                " is out of range"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ GET      /api/printers/{name}                            the printer as ``/api/p
                                                          lists it, plus ``printer_state``,
                                                          ``state_reasons``, ``state_message``,
                                                          ``operations``, ``jobs``,
-                                                         ``supplies`` and ``kept``
+                                                         ``supplies``, ``kept`` and
+                                                         ``held`` (see :mod:`.held`)
 POST     /api/printers/{name}/jobs/{id}/cancel           ``{"message"}`` (Cancel-Job)
 POST     /api/printers/{name}/jobs/{id}/hold|release     409 when the queue lacks the operation
 POST     /api/printers/{name}/documents/{key}/reprint    ``{"message"}``: a new job
@@ -33,6 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from printerapp.errors import InputError, IppError, JobError, PrinterProcessError
+from printerapp.manager.held import HeldDocument, list_held
 from printerapp.manager.resubmit import KeptJob, job_attributes, print_kept
 from printerapp.manager.system import PrinterInfo
 from printerapp.supplies.levels import supplies_json
@@ -82,6 +84,8 @@ class Detail:
     documents: dict[int, str]
     #: why the queue's status is missing ("" when it answered)
     problem: str = ""
+    #: documents of jobs that used up their retries (:mod:`printerapp.manager.held`)
+    held: tuple[HeldDocument, ...] = ()
 
 
 def spool_of(ctx: WebContext, info: PrinterInfo) -> Path:
@@ -113,7 +117,8 @@ async def printer_detail(ctx: WebContext, keep: KeepSettings, name: str) -> Deta
         except IppError as exc:
             problem = str(exc)
     kept = tuple(await asyncio.to_thread(list_kept, spool))
-    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem)
+    held = tuple(await asyncio.to_thread(list_held, spool))
+    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, held)
 
 
 def detail_json(detail: Detail) -> dict[str, Any]:
@@ -138,6 +143,7 @@ def detail_json(detail: Detail) -> dict[str, Any]:
             }
             for d in detail.kept
         ],
+        held=[d.as_json() for d in detail.held],
     )
     return out
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from printerapp.errors import InputError, JobError, PowerError, PrinterProcessError
 from printerapp.supplies.levels import SupplyLevel
+from printerapp.web.held import held_section
 from printerapp.web.jobs import JobView
 from printerapp.web.kept import KeptDocument
 from printerapp.web.printer_api import KEEP, Detail, printer_action, printer_detail
@@ -167,16 +168,17 @@ def _kept(d: Detail, csrf: str, hours: float) -> str:
     )
 
 
-def render_detail(d: Detail, csrf: str, hours: float) -> str:
+def render_detail(d: Detail, csrf: str, hours: float, held_days: float = 7.0) -> str:
     """Return the part of the page that live updates replace."""
+    held = held_section(page_path(d.info.key), d.held, csrf, held_days)
     return (
         f'<div id="detail"><section><h2>Status</h2>{_status(d, csrf)}</section>'
         f"<section><h2>Supplies</h2>{_supplies(d)}</section>"
-        f"<section><h2>Jobs</h2>{_jobs(d, csrf)}</section>{_kept(d, csrf, hours)}</div>"
+        f"<section><h2>Jobs</h2>{_jobs(d, csrf)}</section>{held}{_kept(d, csrf, hours)}</div>"
     )
 
 
-def render_printer(d: Detail, csrf: str, message: str, hours: float) -> str:
+def render_printer(d: Detail, csrf: str, message: str, hours: float, held_days: float = 7.0) -> str:
     """Return the printer page's HTML."""
     info = d.info
     note = f'<p id="message" role="status">{escape(message)}</p>' if message else ""
@@ -190,7 +192,7 @@ def render_printer(d: Detail, csrf: str, message: str, hours: float) -> str:
         '<header><a href="/" class="back">&larr; All printers</a>'
         f'<h1>{escape(info.name)}</h1><span id="live">connecting…</span></header>'
         f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}</p>'
-        f"{note}{render_detail(d, csrf, hours)}</body></html>"
+        f"{note}{render_detail(d, csrf, hours, held_days)}</body></html>"
     )
 
 
@@ -199,7 +201,7 @@ async def _page(request: web.Request) -> web.Response:
     detail = await printer_detail(request.app[WEB], keep, request.match_info["name"])
     message = request.query.get("msg", "")[:_MESSAGE_LIMIT]
     csrf = request.app[SECURITY].csrf_token
-    html = render_printer(detail, csrf, message, keep.hours)
+    html = render_printer(detail, csrf, message, keep.hours, keep.held_days)
     return web.Response(text=html, content_type="text/html", headers=_HEADERS)
 
 

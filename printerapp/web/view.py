@@ -21,6 +21,7 @@ from aiohttp import web
 from printerapp.cups import CupsDirs
 from printerapp.errors import InputError, IppError, PrinterProcessError, UnknownPrinterError
 from printerapp.ipp.client import get_jobs
+from printerapp.manager.held import count_held
 from printerapp.manager.system import Manager, PrinterInfo
 from printerapp.ppd.rank import Choice, DeviceQuery
 from printerapp.web.power import MAX_SECONDS, NoPower, PowerControl
@@ -79,11 +80,12 @@ async def queue_jobs(port: int) -> int | None:
 
 
 async def printer_view(ctx: WebContext, info: PrinterInfo) -> dict[str, Any]:
-    """Return one printer with its plug, countdown and jobs, as the dashboard shows it."""
+    """Return one printer with its plug, countdown, jobs and held documents, for the dashboard."""
     view = asdict(info)
     power = ctx.power.status(info.name)
     view["plug"] = None if power is None else asdict(power)
     view["jobs"] = await queue_jobs(info.port) if info.state == "running" else None
+    view["held"] = count_held(ctx.manager.spool_dir / info.key)
     return view
 
 

@@ -9,6 +9,7 @@ import pytest
 from printerapp.config import load_config
 from printerapp.errors import ConfigError
 from printerapp.server.settings import ServerSettings, server_settings
+from printerapp.web.guard import Limits
 
 
 def _settings(tmp_path: Path, text: str) -> ServerSettings:
@@ -68,6 +69,25 @@ def test_values_and_overrides(tmp_path: Path) -> None:
         ('[printers."x"]\nerror_policy = "x"\n', r"printers\.x\.error_policy: 'x' is not"),
         ("[server]\nkeep_hours = -1\n", r"server\.keep_hours: -1 is below the minimum 0"),
         ('[server]\nkeep_max_mb = "1G"\n', r"server\.keep_max_mb: expected a number"),
+        ("[server]\nheld_days = -1\n", r"server\.held_days: -1 is below the minimum 0"),
+        ("[server]\nheld_days = inf\n", r"server\.held_days: inf is not a finite"),
+        ("[server]\njob_retry_interval = nan\n", r"server\.job_retry_interval: nan is not"),
+        ("[control]\nheader_timeout = 0\n", r"control\.header_timeout: 0 is not a timeout"),
+        ("[control]\nkeepalive = -1\n", r"control\.keepalive: -1 is below the minimum 0"),
+        ("[control]\nkeepalive = nan\n", r"control\.keepalive: nan is not a finite number"),
+        ("[control]\nheader_timeout = inf\n", r"control\.header_timeout: inf is not a finite"),
+        ("[control]\nheader_timeout = 1e300\n", r"control\.header_timeout: 1e\+300 is above"),
+        ("[control]\nmax_connections = 0\n", r"control\.max_connections: 0 is below the min"),
+        ("[control]\nmax_per_address = 2.5\n", r"control\.max_per_address: 2.5 is not a whole"),
+        ('[control]\nmax_line = "8k"\n', r"control\.max_line: expected a number"),
+        ("[control]\nmax_headers = 1\n", r"control\.max_headers: 1 is below the minimum 8"),
+        ("[control]\nevent_write_timeout = 0\n", r"control\.event_write_timeout: 0 is not a"),
+        ("[control]\nheader_timout = 1\n", r"control\.header_timout: unknown key"),
+        ("[server]\njob_retry_limit = 2.5\n", r"server\.job_retry_limit: 2.5 is not a whole"),
+        (
+            "[server]\njob_retry_limit = 1e6\n",
+            r"server\.job_retry_limit: 1000000.0 is above the maximum 1000",
+        ),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -112,6 +132,34 @@ def test_documents_kept_for_reprints(tmp_path: Path) -> None:
     assert (defaults.hours, defaults.max_bytes) == (24.0, 256 * 1024 * 1024)
     keep = _settings(tmp_path, "[server]\nkeep_hours = 2.5\nkeep_max_mb = 10\n").keep
     assert (keep.hours, keep.max_bytes) == (2.5, 10 * 1024 * 1024)
+
+
+def test_held_documents_and_retries(tmp_path: Path) -> None:
+    defaults = _settings(tmp_path, "")
+    assert defaults.keep.held_days == 7.0
+    assert (defaults.job_retry_interval, defaults.job_retry_limit) == (30.0, 5)
+    text = "[server]\nheld_days = 0.5\njob_retry_interval = 0.5\njob_retry_limit = 0\n"
+    mine = _settings(tmp_path, text)
+    assert mine.keep.held_days == 0.5
+    assert (mine.job_retry_interval, mine.job_retry_limit) == (0.5, 0)
+
+
+def test_control_limits(tmp_path: Path) -> None:
+    assert _settings(tmp_path, "").limits == Limits()
+    text = (
+        "[control]\nheader_timeout = 2.5\nkeepalive = 5\nmax_connections = 100\n"
+        "max_per_address = 10\nmax_line = 1024\nmax_field = 2048\nmax_headers = 20\n"
+        "event_write_timeout = 3\n"
+    )
+    limits = _settings(tmp_path, text).limits
+    assert limits == Limits(100, 10, 2.5, 5.0, 1024, 2048, 20, 3.0)
+    args = limits.handler_args()
+    assert (args["keepalive_timeout"], args["max_line_size"]) == (5.0, 1024)
+    assert (args["max_field_size"], args["max_headers"]) == (2048, 20)
+    # the caps stay within half the descriptor limit, whatever is configured
+    assert (limits.sized(1024).connections, limits.sized(1024).per_client) == (100, 10)
+    assert (limits.sized(64).connections, limits.sized(64).per_client) == (32, 10)
+    assert Limits.for_fd_limit(1024).connections == 512
 
 
 def test_restart_interval(tmp_path: Path) -> None:

@@ -49,6 +49,8 @@ function update(snapshot) {
     const restart = row.querySelector("form.restart");
     if (restart) restart.hidden = !RESTARTABLE.includes(p.state);
     row.querySelector(".jobs").textContent = p.jobs === null ? "-" : String(p.jobs);
+    // documents of jobs that used up their retries: listed on the printer's page
+    row.querySelector(".held").textContent = p.held ? p.held + " held" : "";
     const plug = p.plug;
     row.querySelector(".plug").textContent = plug ? plug.plug + ": " + plug.state : "-";
     const countdown = row.querySelector(".countdown");
