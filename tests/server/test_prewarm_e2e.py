@@ -117,7 +117,7 @@ def test_a_dialog_switches_the_plug_on_and_a_job_then_finds_the_printer_ready(
             on_at = await _until(plug.is_on, 5, "the plug did not go on")
             assert "[PASS]" in await dialog
             assert on_at - asked <= 1.0, f"on {on_at - asked:.2f} s after the dialog asked"
-            assert rig.seen[0][1] is Asked.DIALOG
+            assert rig.asked()[0] is Asked.DIALOG
             await _until(lambda: device.ready_at is not None, 10, "the printer did not boot")
             submitted = time.monotonic()
             assert device.ready_at is not None
@@ -151,7 +151,7 @@ def test_a_dialog_without_a_job_switches_the_plug_off_after_the_prewarm_delay(
             assert "[PASS]" in await ipptool(rig.uri, str(poll))
             await asyncio.sleep(1.5)
             assert not plug.is_on(), "a status poll switched the plug on"
-            assert [a for _t, a, _h in rig.seen] == [Asked.STATUS_POLL]
+            assert rig.asked() == [Asked.STATUS_POLL]
             asked = time.monotonic()
             assert "[PASS]" in await ipptool(rig.uri, GPA)
             on_at = await _until(plug.is_on, 5, "the plug did not go on")
@@ -177,7 +177,7 @@ def test_prewarm_off_in_the_config_leaves_the_plug_alone(
         ) as rig:
             assert "[PASS]" in await ipptool(rig.uri, GPA)
             await asyncio.sleep(1.5)
-            assert [a for _t, a, _h in rig.seen] == [Asked.DIALOG]
+            assert rig.asked() == [Asked.DIALOG]
             assert not plug.is_on()
 
     with _Sim("shelly") as plug, PoweredPrinter(plug.is_on, boot_delay=BOOT_S) as device:
@@ -202,16 +202,19 @@ def test_an_idle_cupsd_everywhere_queue_does_not_switch_the_plug_on(
             )
             # creating the queue asks for everything, as a dialog does: one pre-warm (measured:
             # one Get-Printer-Attributes for all + media-col-database)
-            assert [a for _t, a, _h in rig.seen] == [Asked.DIALOG]
+            assert rig.asked() == [Asked.DIALOG]
             await _until(plug.is_on, 5, "no pre-warm for the queue's creation")
             await _until(lambda: not plug.is_on(), PREWARM_DELAY_S + 10, "still on after creation")
-            switches = len(rig.power.controllers["desk"].switches)
+            log = rig.power.controllers["desk"].switches
+            # the controller notes the switch-off once the plug has answered
+            await _until(lambda: bool(log) and not log[-1][1], 5, "the switch-off not noted")
+            switches = len(log)
             idle_from = time.monotonic()
             while time.monotonic() - idle_from < CUPSD_IDLE_S:
                 assert not plug.is_on(), "an idle cupsd queue switched the plug on"
                 await asyncio.sleep(0.2)
             # measured: cupsd 2.4.2 sends nothing at all to an idle ipp:// queue
-            idle = [a for t, a, _h in rig.seen if t >= idle_from]
+            idle = rig.asked(since=idle_from)
             assert Asked.DIALOG not in idle
             assert len(rig.power.controllers["desk"].switches) == switches
 

@@ -97,6 +97,13 @@ class Rig:
     def uri(self) -> str:
         return f"ipp://{self.address}:{self.port}/ipp/print"
 
+    def asked(self, since: float = 0.0) -> list[Asked]:
+        """Return what the Get-Printer-Attributes seen since *since* meant for pre-warm.
+
+        Other operations (the power watch's own Get-Jobs, jobs) are left out.
+        """
+        return [a for t, a, _head in self.seen if t >= since and a is not Asked.OTHER]
+
     def observe(self, port: int, head: IppRequestHead, peer: str) -> None:
         self.seen.append((time.monotonic(), self.power.observe(port, head, peer), head))
 
