@@ -12,8 +12,9 @@ and monitors, ask for ``printer-state``, ``printer-state-reasons``, markers
 and the like.  Such a request, where *every* requested attribute is in
 :data:`STATUS_ATTRIBUTES` (or starts with one of :data:`STATUS_PREFIXES`),
 does not count.  Nor does a request whose ``requesting-user-name`` is
-:data:`OWN_USER` (printerapp's own clients, should one ever reach the
-forwarder; today they talk to the queue on loopback and never pass it).
+:data:`OWN_USER`: every request of printerapp's own IPP client
+(:mod:`printerapp.ipp.client`: the dashboard's status, the announcer, Get-Jobs)
+carries it, so they never count whatever path reaches the queue.
 
 The ``User-Agent`` does not help: ipptool, cupsd's backends and CUPS-based
 dialogs all send ``CUPS/2.4.x (...) IPP/2.0``.  The limits of this heuristic
@@ -24,12 +25,11 @@ from __future__ import annotations
 
 import enum
 
+from printerapp.ipp.client import OWN_USER
 from printerapp.ipp.peek import GET_PRINTER_ATTRIBUTES, IppRequestHead
 
 __all__ = ["OWN_USER", "STATUS_ATTRIBUTES", "STATUS_PREFIXES", "Asked", "classify"]
 
-#: the requesting-user-name of printerapp's own requests
-OWN_USER = "printerapp"
 #: attributes a status poll asks for; a request for nothing else is not a dialog
 STATUS_ATTRIBUTES = frozenset(
     {
