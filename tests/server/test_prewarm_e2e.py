@@ -3,9 +3,8 @@
 A print dialog's Get-Printer-Attributes switches the plug on within 1 s; a
 job that follows finds the printer ready; a dialog without a job switches
 it off again after the (shrunk) pre-warm delay; a status poll does nothing.
-A private cupsd's ``-m everywhere`` queue, once created, is watched idle for
-a real :data:`CUPSD_IDLE_S` (cupsd's own timers cannot be shrunk): it must
-not switch the plug on.
+An idle private cupsd's ``-m everywhere`` queue is in
+``test_prewarm_cupsd_idle.py`` (ten minutes of the cupsd's time, sped up).
 """
 
 from __future__ import annotations
@@ -190,45 +189,6 @@ def test_prewarm_off_in_the_config_leaves_the_plug_alone(
 
     with _Sim("shelly") as plug, PoweredPrinter(plug.is_on, boot_delay=BOOT_S) as device:
         asyncio.run(go(plug, device))
-
-
-#: a real, bounded idle period: cupsd's own timers cannot be shrunk from outside
-CUPSD_IDLE_S = 60.0
-
-
-def test_an_idle_cupsd_everywhere_queue_does_not_switch_the_plug_on(
-    tmp_path: Path, get_ppd: GetPpd, avahi: None, lan_ip: str
-) -> None:
-    from tests.support.cupsd import PrivateCupsd
-
-    async def go(plug: _Sim, device: PoweredPrinter, cups: PrivateCupsd) -> None:
-        async with running_rig(
-            tmp_path, get_ppd("lj2100-pxlmono"), device, plug.table, prewarm_delay=PREWARM_DELAY_S
-        ) as rig:
-            await asyncio.to_thread(
-                cups.lpadmin, "-p", "office", "-E", "-v", rig.uri, "-m", "everywhere"
-            )
-            # creating the queue asks for everything, as a dialog does: one pre-warm (measured:
-            # one Get-Printer-Attributes for all + media-col-database)
-            assert [a for _t, a, _h in rig.seen] == [Asked.DIALOG]
-            await _until(plug.is_on, 5, "no pre-warm for the queue's creation")
-            await _until(lambda: not plug.is_on(), PREWARM_DELAY_S + 10, "still on after creation")
-            switches = len(rig.power.controllers["desk"].switches)
-            idle_from = time.monotonic()
-            while time.monotonic() - idle_from < CUPSD_IDLE_S:
-                assert not plug.is_on(), "an idle cupsd queue switched the plug on"
-                await asyncio.sleep(0.2)
-            # measured: cupsd 2.4.2 sends nothing at all to an idle ipp:// queue
-            idle = [a for t, a, _h in rig.seen if t >= idle_from]
-            assert Asked.DIALOG not in idle
-            assert len(rig.power.controllers["desk"].switches) == switches
-
-    with (
-        _Sim("shelly") as plug,
-        PoweredPrinter(plug.is_on, boot_delay=BOOT_S) as device,
-        PrivateCupsd(tmp_path / "cups") as cups,
-    ):
-        asyncio.run(go(plug, device, cups))
 
 
 def test_the_daemon_pre_warms_for_a_dialog_on_the_lan(
