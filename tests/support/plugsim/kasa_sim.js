@@ -8,6 +8,7 @@
 //   {"cmd": "emeter", "power": W, "total": kWh} -> {"power": W, "total": kWh}
 //   {"cmd": "profile", "steps": [[s, W], ...]} -> {"t0": monotonic s}  (a scripted load)
 //   {"cmd": "meter", "value": bool}     -> {}               (false: get_realtime has no total)
+//   {"cmd": "switch_log"}               -> {"log": [[monotonic s, on], ...]}  (relay changes)
 // The meter is live: while the relay is on the load draws `power` W (or the
 // profile's step), and the lifetime counter `total` integrates it exactly, so
 // get_realtime answers as a real HS110 does: v1 `power` W, `total` kWh,
@@ -89,21 +90,23 @@ class Meter {
   }
 }
 
-// Make the device's relay and its get_realtime answer follow the meter.
-function liveMeter(device) {
-  const meter = new Meter(device.data.emeter.realtime);
+// Log every relay change as [monotonic s, on] and, with a meter, make the
+// meter follow the relay and get_realtime answer from it.
+function watchRelay(device, switchLog) {
+  const meter = device.data.emeter ? new Meter(device.data.emeter.realtime) : null;
   const sysinfo = device.data.system.sysinfo;
   let relay = sysinfo.relay_state;
-  meter.on = relay === 1;
+  if (meter) meter.on = relay === 1;
   Object.defineProperty(sysinfo, 'relay_state', {
     enumerable: true,
     get: () => relay,
     set: (state) => {
-      meter.switchTo(state === 1);
+      if (meter) meter.switchTo(state === 1);
+      if (state !== relay) switchLog.push([now(), state === 1]);
       relay = state;
     },
   });
-  device.data.emeter.realtime = meter.realtime();
+  if (meter) device.data.emeter.realtime = meter.realtime();
   return meter;
 }
 
@@ -130,7 +133,8 @@ async function main() {
     for (const s of sockets) s.destroy();
     await device.stop();
   };
-  const meter = device.data.emeter ? liveMeter(device) : null;
+  const switchLog = [];
+  const meter = watchRelay(device, switchLog);
   await start();
   const port = device.port;
   let up = true;
@@ -167,6 +171,8 @@ async function main() {
       meter.steps = [...msg.steps].sort((a, b) => a[0] - b[0]);
       meter.t0 = t0;
       reply({ t0 });
+    } else if (msg.cmd === 'switch_log') {
+      reply({ log: switchLog });
     } else if (msg.cmd === 'meter') {
       meter.hasTotal = msg.value;
       device.data.emeter.realtime = meter.realtime();

@@ -114,6 +114,11 @@ class KasaSim:
         """Press the plug's button."""
         self._command(cmd="set_on", on=on)
 
+    @property
+    def switch_log(self) -> list[tuple[float, bool]]:
+        """(monotonic time, on) for every relay change, as the other simulators keep it."""
+        return [(float(t), bool(on)) for t, on in self._command(cmd="switch_log")["log"]]
+
     def set_unreliable(self, share: float) -> None:
         """Garble *share* (0..1) of the answers from now on."""
         self._command(cmd="unreliable", value=share)
