@@ -21,10 +21,11 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import IO, Any, Self
 
 from tests.support.plugsim.base import load_ws
 
@@ -66,6 +67,8 @@ class KasaSim:
         self._profile: tuple[tuple[float, float], ...] = ()
         self._profile_t0: float | None = None
         self._proc: subprocess.Popen[str] | None = None
+        #: node's stderr, shown when it dies (a file: a pipe nobody reads could fill)
+        self._stderr: IO[bytes] | None = None
 
     def start(self) -> Self:
         """Start node and wait for the port it listens on."""
@@ -73,15 +76,21 @@ class KasaSim:
         if node is None:
             raise RuntimeError("node is not installed: run scripts/setup.sh")
         env = dict(os.environ, NODE_PATH=str(node_modules()))
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         options = json.dumps({"model": self.model, "unreliable": self.unreliable})
         self._proc = subprocess.Popen(
             [node, str(SCRIPT), options],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
             env=env,
         )
-        self.port = int(self._read()["port"])
+        try:
+            self.port = int(self._read()["port"])
+        except RuntimeError:
+            self.stop()
+            raise
         if not self.meter:
             self._command(cmd="meter", value=False)
         if self.model.startswith("hs110"):
@@ -93,7 +102,11 @@ class KasaSim:
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"kasa simulator exited ({self._proc.poll()})")
+            err = ""
+            if self._stderr is not None:
+                self._stderr.seek(0)
+                err = self._stderr.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"kasa simulator exited ({self._proc.poll()}): {err}")
         answer: dict[str, Any] = json.loads(line)
         return answer
 
@@ -160,6 +173,9 @@ class KasaSim:
             proc.kill()
             proc.wait()
         proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
     def __enter__(self) -> Self:
         return self.start()
