@@ -2,7 +2,8 @@
 
 The rig (:mod:`tests.support.prewarmrig`) is the real path: a queue
 (ippeveprinter + ``printerapp-ippprint``, the HP LaserJet 2100 foomatic PPD)
-behind a Shelly Gen2 simulator, reached over the LAN forwarder on a veth
+behind a Shelly Gen2 simulator (``--plug kasa``: the npm Kasa HS110
+simulator), reached over the LAN forwarder on a veth
 address, printing to a :class:`~tests.support.powered.PoweredPrinter` whose
 port opens *warmup* seconds after its plug goes on (that is how readiness is
 judged: :mod:`printerapp.power.readiness` waits for the port).
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE  # noqa: E402
 from tests.support.avahi import loopback_avahi  # noqa: E402
+from tests.support.plugsim.kasa_sim import KasaSim  # noqa: E402
 from tests.support.plugsim.shelly_sim import ShellySim  # noqa: E402
 from tests.support.powered import PoweredPrinter  # noqa: E402
 from tests.support.ppds import extract_ppd  # noqa: E402
@@ -73,15 +75,20 @@ async def _wait(what: object, timeout_s: float) -> None:
         await asyncio.sleep(0.01)
 
 
+def _simulator(kind: str) -> KasaSim | ShellySim:
+    return KasaSim() if kind == "kasa" else ShellySim(gen=2, power_w=30.0)
+
+
 async def _run(
-    workdir: Path, ppd: Path, mode: str, warmup: float, after: float
+    workdir: Path, ppd: Path, mode: str, warmup: float, after: float, kind: str
 ) -> tuple[float, float, float, float]:
     """Return (dialog -> plug on, dialog -> ready, job -> ready, job -> backend) for one mode."""
     with (
-        ShellySim(gen=2, power_w=30.0, is_on=mode == "warm") as plug,
+        _simulator(kind) as plug,
         PoweredPrinter(lambda: plug.is_on, boot_delay=warmup) as device,
     ):
-        toml = plug_toml(plug.port)
+        plug.is_on = mode == "warm"
+        toml = plug_toml(kind, plug.port)
         async with running_rig(workdir, ppd, device, toml, prewarm=mode != "off") as rig:
             if mode == "warm":
                 await _wait(lambda: device.ready_at is not None, warmup + 10)
@@ -104,13 +111,13 @@ async def _run(
             return plug_on, ready - opened, waited, device.job_connected_at[0] - submitted
 
 
-def plug_toml(port: int) -> str:
-    return f'[power.plugs.desk]\ntype = "shelly"\nhost = "127.0.0.1"\nport = {port}\n'
+def plug_toml(kind: str, port: int) -> str:
+    return f'[power.plugs.desk]\ntype = "{kind}"\nhost = "127.0.0.1"\nport = {port}\n'
 
 
-async def main_async(scale: float) -> int:
+async def main_async(scale: float, kind: str) -> int:
     warmup, after = WARMUP_S * scale, JOB_AFTER_S * scale
-    print(f"printer warm-up {warmup:g} s, job {after:g} s after the dialog opens")
+    print(f"{kind} plug, printer warm-up {warmup:g} s, job {after:g} s after the dialog opens")
     results = {}
     with tempfile.TemporaryDirectory() as tmp, lan_address():
         root = Path(tmp)
@@ -119,12 +126,13 @@ async def main_async(scale: float) -> int:
         with loopback_avahi(root / "avahi"):
             ppd = extract_ppd("lj2100-pxlmono", root / "ppd")
             for mode in ("warm", "on", "off"):
-                results[mode] = await _run(root / mode, ppd, mode, warmup, after)
+                results[mode] = await _run(root / mode, ppd, mode, warmup, after, kind)
                 plug_on, ready, waited, backend = results[mode]
                 label = {"warm": "already on", "on": "pre-warm on", "off": "pre-warm off"}[mode]
                 shown = f"{ready:6.2f} s" if ready >= 0 else "up before"
+                on = f"{plug_on:6.2f} s" if plug_on >= 0 else "on before"
                 print(
-                    f"{label:12}  dialog -> plug on {plug_on:6.2f} s   ready {shown:>8}   "
+                    f"{label:12}  dialog -> plug on {on:>9}   ready {shown:>8}   "
                     f"job -> ready {waited:6.2f} s   job -> backend {backend:6.2f} s"
                 )
     if scale != 1.0:
@@ -143,7 +151,9 @@ async def main_async(scale: float) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every time (0.1: quick)")
-    return asyncio.run(main_async(parser.parse_args().scale))
+    parser.add_argument("--plug", choices=("shelly", "kasa"), default="shelly", help="simulator")
+    args = parser.parse_args()
+    return asyncio.run(main_async(args.scale, args.plug))
 
 
 if __name__ == "__main__":

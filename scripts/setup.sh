@@ -11,7 +11,7 @@ DEB_PACKAGES=(
   ghostscript foomatic-db-compressed-ppds printer-driver-gutenprint
   avahi-daemon avahi-utils libnss-mdns dbus iproute2 util-linux poppler-utils
   python3-venv udev libudev1 nodejs
-  chromium strace
+  chromium strace faketime
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

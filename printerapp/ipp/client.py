@@ -6,6 +6,12 @@ attributes by a fixed name table that has no ``print-color-mode``, writes
 silently drops what it does not know, so a resubmitted job would lose its
 options.  :mod:`printerapp.ipp.request` builds that request instead, and
 :func:`post_ipp` sends it.  Every failure is an :class:`IppError`.
+
+Every request sent through pyipp names :data:`OWN_USER` as its
+``requesting-user-name`` (pyipp's own default is ``PythonIPP``): pre-warm
+(:mod:`printerapp.power.prewarm`) must never take the dashboard's status
+polls or the announcer's Get-Printer-Attributes for a person's print
+dialog, whichever path they take to the queue.
 """
 
 from __future__ import annotations
@@ -92,6 +98,8 @@ async def _execute(
     from pyipp.enums import IppOperation
     from pyipp.exceptions import IPPError
 
+    operation_attributes = message.setdefault("operation-attributes-tag", {})
+    operation_attributes.setdefault("requesting-user-name", OWN_USER)
     try:
         async with IPP(printer_uri, request_timeout=int(max(1, timeout_s))) as ipp:
             return await ipp.execute(IppOperation[operation], message)
@@ -141,7 +149,7 @@ async def get_printer_attributes(
 
 
 async def job_operation(
-    printer_uri: str, operation: str, job_id: int, timeout_s: float, user: str = "printerapp"
+    printer_uri: str, operation: str, job_id: int, timeout_s: float, user: str = OWN_USER
 ) -> None:
     """Send Cancel-Job, Hold-Job or Release-Job (*operation*, see JOB_OPERATIONS) for *job_id*."""
     if operation not in JOB_OPERATIONS:

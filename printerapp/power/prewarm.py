@@ -12,8 +12,10 @@ and monitors, ask for ``printer-state``, ``printer-state-reasons``, markers
 and the like.  Such a request, where *every* requested attribute is in
 :data:`STATUS_ATTRIBUTES` (or starts with one of :data:`STATUS_PREFIXES`),
 does not count.  Nor does a request whose ``requesting-user-name`` is
-:data:`OWN_USER`: printerapp's own clients (the dashboard, the
-announcer) reach the queue through its front like everyone else.
+:data:`OWN_USER`: every request of printerapp's own IPP client
+(:mod:`printerapp.ipp.client`: the dashboard's status, the announcer, Get-Jobs)
+carries it, so they never count, though they pass the queue's front as
+every client does.
 
 The ``User-Agent`` does not help: ipptool, cupsd's backends and CUPS-based
 dialogs all send ``CUPS/2.4.x (...) IPP/2.0``.  The limits of this heuristic

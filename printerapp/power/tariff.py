@@ -21,6 +21,7 @@ changes, so every piece has one day and one rate.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +29,16 @@ from dataclasses import dataclass
 from printerapp.config import Section
 from printerapp.errors import ConfigError
 
-__all__ = ["MAX_RATE", "Period", "Rates", "Slice", "Tariff", "parse_tariff", "slices"]
+__all__ = [
+    "MAX_RATE",
+    "Period",
+    "Rates",
+    "Slice",
+    "Tariff",
+    "local_instant",
+    "parse_tariff",
+    "slices",
+]
 
 #: no tariff charges more than this per kWh in any currency we know of: a typo
 MAX_RATE = 1_000_000.0
@@ -92,23 +102,51 @@ class Slice:
     rate: float | None
 
 
+def _wall(ts: float, tz: dt.tzinfo | None) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, tz).replace(tzinfo=None)
+
+
+def local_instant(day: dt.date, at: dt.time, tz: dt.tzinfo | None) -> float:
+    """Return the first instant whose local wall time is *day* *at* or later.
+
+    A time that a daylight-saving jump skips (02:30 on a spring-forward day
+    in Europe) begins at the jump, when the clocks read 03:00: a period that
+    starts then is in force from that instant.  A time that occurs twice
+    (autumn) is its first occurrence.
+    """
+    naive = dt.datetime.combine(day, at)
+    first, second = sorted(naive.replace(tzinfo=tz, fold=f).timestamp() for f in (0, 1))
+    if _wall(first, tz) >= naive:
+        return first
+    # in a gap: the wall clock reads before *at* at `first` and after it at `second`;
+    # the jump is on a whole second (as every time zone's transitions are)
+    lo, hi = math.floor(first), math.ceil(second)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if _wall(mid, tz) >= naive else (mid, hi)
+    return float(hi)
+
+
 def _day_cuts(
     day: dt.date, tariff: Tariff | None, tz: dt.tzinfo | None
 ) -> list[tuple[float, float | None]]:
     """Return (epoch, rate from then on) for midnight and each period start of *day*."""
-    midnight = dt.datetime.combine(day, dt.time(), tz).timestamp()
+    midnight = local_instant(day, dt.time(), tz)
     if tariff is None:
         return [(midnight, None)]
     rates = tariff.rates_on(day)
     cuts = [(midnight, rates.rate_at(dt.time()))]
     for period in rates.periods:
         if period.start != dt.time():
-            cuts.append((dt.datetime.combine(day, period.start, tz).timestamp(), period.rate))
+            cuts.append((local_instant(day, period.start, tz), period.rate))
     return sorted(cuts)
 
 
 def _days(t0: float, t1: float, tz: dt.tzinfo | None) -> Iterator[dt.date]:
     day = dt.datetime.fromtimestamp(t0, tz).date()
+    if local_instant(day, dt.time(), tz) > t0:
+        # fromtimestamp rounds to the microsecond: t0 a hair before midnight is the day before
+        day -= dt.timedelta(days=1)
     last = dt.datetime.fromtimestamp(t1, tz).date()
     while day <= last:
         yield day
@@ -124,7 +162,7 @@ def slices(t0: float, t1: float, tariff: Tariff | None, tz: dt.tzinfo | None) ->
     for day in _days(t0, t1, tz):
         cuts = _day_cuts(day, tariff, tz)
         ends = [c[0] for c in cuts[1:]]
-        ends.append(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tz).timestamp())
+        ends.append(local_instant(day + dt.timedelta(days=1), dt.time(), tz))
         for (start, rate), end in zip(cuts, ends, strict=True):
             lo, hi = max(start, t0), min(end, t1)
             if hi > lo:

@@ -24,8 +24,11 @@ Every simulator has the same small API, so a test can swap one for another::
 * :class:`KasaSim` runs the npm ``tplink-smarthome-simulator`` (``hs110``)
   under node; drops are its garbled answers: ``set_drop_percent(30)`` or
   ``KasaSim(unreliable=0.3)``; ``set_emeter(power_w=, total_kwh=)`` sets its
-  meter.  :func:`kasa_simulator_available` tells whether node and the package
-  are installed (``scripts/setup.sh`` does it).
+  meter, which is live: ``play_profile``/``profile_wh`` as above, the counter
+  in the firmware's units (``hs110``: W and kWh; ``hs110v2``: mW and whole Wh),
+  and ``KasaSim(meter=False)`` answers power without the counter.
+  :func:`kasa_simulator_available` tells whether node and the package are
+  installed (``scripts/setup.sh`` does it).
 
 Use them as context managers (or ``start()``/``stop()``): the test hygiene
 fixture fails a test that leaves the thread or the node process behind.

@@ -26,6 +26,28 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONTROL_TIMEOUT_S = 10.0
 
 
+def load_ws(
+    power_w: float, steps: Sequence[tuple[float, float]], t0: float | None, a: float, b: float
+) -> float:
+    """Return a scripted load's energy in watt-seconds from *a* to *b* (piecewise constant).
+
+    The load draws *power_w* until the first of *steps* (seconds after *t0*, W),
+    then each step's power; with *t0* None it draws *power_w* throughout.
+    """
+    cuts_at = set() if t0 is None else {t0 + offset for offset, _ in steps}
+    cuts = sorted({a, b} | {c for c in cuts_at if a < c < b})
+
+    def at(t: float) -> float:
+        watts = power_w
+        if t0 is not None:
+            for offset, step_w in sorted(steps):
+                if t0 + offset <= t:
+                    watts = step_w
+        return watts
+
+    return sum(at(lo) * (hi - lo) for lo, hi in itertools.pairwise(cuts))
+
+
 class PlugSim:
     """One simulated plug on 127.0.0.1; subclasses add the protocol's routes."""
 
@@ -92,11 +114,7 @@ class PlugSim:
 
     def _integral_ws(self, a: float, b: float) -> float:
         """The load's energy in watt-seconds from *a* to *b* (piecewise constant)."""
-        steps = (
-            set() if self._profile_t0 is None else {self._profile_t0 + o for o, _ in self._profile}
-        )
-        cuts = sorted({a, b} | {c for c in steps if a < c < b})
-        return sum(self._power_at(lo) * (hi - lo) for lo, hi in itertools.pairwise(cuts))
+        return load_ws(self.power_w, self._profile, self._profile_t0, a, b)
 
     def play_profile(self, steps: Sequence[tuple[float, float]]) -> float:
         """Make the load follow *steps* (seconds from now, W) from now on; return now.
