@@ -17,6 +17,7 @@ from aiohttp import web
 
 from printerapp.errors import InputError, JobError, PowerError, PrinterProcessError
 from printerapp.supplies.levels import SupplyLevel
+from printerapp.web import defaults_page
 from printerapp.web.jobs import JobView
 from printerapp.web.kept import KeptDocument
 from printerapp.web.printer_api import KEEP, Detail, printer_action, printer_detail
@@ -176,8 +177,8 @@ def render_detail(d: Detail, csrf: str, hours: float) -> str:
     )
 
 
-def render_printer(d: Detail, csrf: str, message: str, hours: float) -> str:
-    """Return the printer page's HTML."""
+def render_printer(d: Detail, csrf: str, message: str, hours: float, extra: str = "") -> str:
+    """Return the printer page's HTML; *extra* (the settings forms) follows the live part."""
     info = d.info
     note = f'<p id="message" role="status">{escape(message)}</p>' if message else ""
     return (
@@ -190,7 +191,7 @@ def render_printer(d: Detail, csrf: str, message: str, hours: float) -> str:
         '<header><a href="/" class="back">&larr; All printers</a>'
         f'<h1>{escape(info.name)}</h1><span id="live">connecting…</span></header>'
         f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}</p>'
-        f"{note}{render_detail(d, csrf, hours)}</body></html>"
+        f"{note}{render_detail(d, csrf, hours)}{extra}</body></html>"
     )
 
 
@@ -199,7 +200,8 @@ async def _page(request: web.Request) -> web.Response:
     detail = await printer_detail(request.app[WEB], keep, request.match_info["name"])
     message = request.query.get("msg", "")[:_MESSAGE_LIMIT]
     csrf = request.app[SECURITY].csrf_token
-    html = render_printer(detail, csrf, message, keep.hours)
+    forms = await defaults_page.sections(request.app[WEB], request.match_info["name"], csrf)
+    html = render_printer(detail, csrf, message, keep.hours, forms)
     return web.Response(text=html, content_type="text/html", headers=_HEADERS)
 
 
