@@ -33,6 +33,17 @@ _OPTION_PREFIX = "opt."
 _SLOT_PREFIX = "slot."
 _TYPE_PREFIX = "type."
 _STANDARD = ("media", "sides", "print-quality", "print-color-mode")
+#: the forms' layout, inline (the page allows inline styles) so printer.css stays untouched
+_STYLE = (
+    "<style>.settings div{display:flex;flex-wrap:wrap;gap:.3em .8em;align-items:center;"
+    "margin:.3em 0}.settings label{min-width:12em}.settings select{max-width:100%;"
+    "font:inherit;min-height:2.2em}</style>"
+)
+_TEXTS = {
+    "one-sided": "One-sided",
+    "two-sided-long-edge": "Two-sided (long edge)",
+    "two-sided-short-edge": "Two-sided (short edge)",
+}
 _LABELS = {
     "media": "Media",
     "sides": "Sides",
@@ -60,7 +71,10 @@ def _defaults_form(path: str, csrf: str, d: dict[str, Any]) -> str:
     rows = []
     for name in _STANDARD:
         supported = d["supported"][name]
-        pairs = [(s["name"], s["text"]) if isinstance(s, dict) else (s, s) for s in supported]
+        pairs = [
+            (s["name"], s["text"]) if isinstance(s, dict) else (s, _TEXTS.get(s, s))
+            for s in supported
+        ]
         shown = dict(pairs).get(d["ppd_defaults"][name], d["ppd_defaults"][name])
         choices = [("", f"Printer default ({shown})"), *pairs]
         rows.append(_select(name, _LABELS[name], choices, d[name], f"default-{name}"))
@@ -106,7 +120,7 @@ def render_defaults(p: Printing, csrf: str) -> str:
     """Return the two forms' sections for printer *p*."""
     base = "/printers/" + quote(p.info.key, safe="")
     return (
-        '<section id="defaults"><h2>Printing defaults</h2>'
+        f'{_STYLE}<section id="defaults"><h2>Printing defaults</h2>'
         '<p class="sub">Used by every job that does not ask otherwise.</p>'
         f"{_defaults_form(base + '/defaults', csrf, defaults_json(p))}</section>"
         '<section id="media"><h2>Media</h2><p class="sub">What is loaded in each tray.</p>'
