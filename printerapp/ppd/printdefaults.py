@@ -229,7 +229,12 @@ def parse_saved(text: str, ui: PpdUi) -> tuple[SavedDefaults, list[str]]:
     version = data.pop("version", None)
     if version != DEFAULTS_VERSION:
         problems.append(f"version {version!r} read as version {DEFAULTS_VERSION}")
-    slots = {m.get("slot"): m for m in data.pop("media-ready", None) or [] if isinstance(m, dict)}
+    listed = data.pop("media-ready", None) or []
+    if not isinstance(listed, list):
+        problems.append("media-ready: not a list")
+        listed = []
+    slots = {m["slot"]: m for m in listed if isinstance(m, dict) and isinstance(m.get("slot"), str)}
+    problems += [f"media-ready: {m!r} is not a slot" for m in listed if m not in slots.values()]
     known = {"media", "sides", "print-quality", "print-color-mode", "options"}
     problems += [f"{k!r} is not a printing default" for k in sorted(set(data) - known)]
     saved, dropped = _defaults_problems({k: v for k, v in data.items() if k in known}, ui)

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from printerapp.errors import InputError
 from printerapp.ppd.ippoverlay import ipp_overlay
@@ -152,7 +154,12 @@ def test_stale_and_unknown_values_are_dropped_in_one_line(
         "media": "iso_a0_841x1189mm",
         "sides": "two-sided-long-edge",
         "options": {"Economode": "On", "Gone": "Yes"},
-        "media-ready": [{"slot": "Upper", "media": A4}, {"slot": "Tray9", "media": A4}, 3],
+        "media-ready": [
+            {"slot": "Upper", "media": A4},
+            {"slot": "Tray9", "media": A4},
+            {"slot": ["x"]},
+            3,
+        ],
         "future": True,
     }
     (tmp_path / "defaults").mkdir()
@@ -165,7 +172,7 @@ def test_stale_and_unknown_values_are_dropped_in_one_line(
         ready=(LoadedMedia("Upper", A4),),
     )
     [record] = caplog.records
-    for words in ("version 7", "'future'", "iso_a0", "'Gone'", "Tray9"):
+    for words in ("version 7", "'future'", "iso_a0", "'Gone'", "Tray9", "['x']", "3 is not"):
         assert words in record.getMessage()
 
 
@@ -225,3 +232,39 @@ def test_overlay_shows_saved_defaults_and_loaded_media(ui: PpdUi) -> None:
     assert manual["media-size-name"] == ("keyword", [LETTER])
     syntaxes = {"keyword", "enum", "collection", "integer"}
     assert {syntax for syntax, _ in out.values()} <= syntaxes
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+_SLOTS = st.lists(
+    st.fixed_dictionaries(
+        {"slot": _JSON | st.sampled_from(["Upper", "Manual"])},
+        optional={"media": st.sampled_from([A4, LETTER, "x"]) | _JSON, "media-type": _JSON},
+    ),
+    max_size=4,
+)
+_KEYS = st.sampled_from(
+    ["version", "media", "sides", "print-quality", "print-color-mode", "options", "media-ready"]
+)
+
+
+@given(data=st.dictionaries(_KEYS | st.text(max_size=8), _JSON | _SLOTS, max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_any_json_reads_as_valid_defaults_or_is_dropped(ui: PpdUi, data: dict[str, object]) -> None:
+    saved, _problems = parse_saved(json.dumps(data), ui)
+    # whatever survived passes the strict check the API applies
+    body = {
+        "media": saved.media,
+        "sides": saved.sides,
+        "print-quality": saved.print_quality,
+        "print-color-mode": saved.print_color_mode,
+        "options": dict(saved.options),
+    }
+    assert check_defaults(body, ui, saved) == saved
+    slots = {m.slot: {"media": m.media, "media-type": m.media_type} for m in saved.ready}
+    assert check_media(slots, ui, saved) == saved

@@ -118,6 +118,10 @@ async def api_checks(client: Client, base: str) -> None:
     resp = await client.put(base + "/defaults", data="media=x")
     assert resp.status == 400  # JSON only
     assert (await client.get("/api/printers/Nope/defaults")).status == 404
+    # the page's form post needs the CSRF token, as every form of the control server
+    page = base.replace("/api/printers/", "/printers/") + "/defaults"
+    resp = await client.post(page, data={"media": A4}, allow_redirects=False)
+    assert resp.status == 403
 
 
 @pytest.mark.timeout(240)
