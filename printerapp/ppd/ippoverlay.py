@@ -5,15 +5,24 @@ the PPD once, at start; the front proxy replaces them in Get-Printer-Attributes
 answers with :func:`ipp_overlay`'s.  Pure: saved record and PPD facts in,
 ``name -> (syntax, values)`` out; a collection value is a dict of member
 name -> ``(syntax, values)``.  What is not saved falls back to the PPD's
-own default, so every attribute is always given.
+own default, so every attribute is always given.  :func:`read_overlay` is
+the file edge: the queue's PPD (parsed once per change of the file) and its
+saved defaults.
 """
 
 from __future__ import annotations
 
-from printerapp.ppd.printdefaults import LoadedMedia, SavedDefaults, supported_color_modes
-from printerapp.ppd.uioptions import MediaSize, PpdUi, media_source, unppdize
+from pathlib import Path
 
-__all__ = ["Attribute", "ipp_overlay", "media_type_keyword"]
+from printerapp.ppd.printdefaults import (
+    LoadedMedia,
+    SavedDefaults,
+    load_defaults,
+    supported_color_modes,
+)
+from printerapp.ppd.uioptions import MediaSize, PpdUi, media_source, read_ppd_ui, unppdize
+
+__all__ = ["Attribute", "ipp_overlay", "media_type_keyword", "read_overlay"]
 
 #: (syntax, values); a collection's value is dict[str, Attribute]
 Attribute = tuple[str, list[object]]
@@ -107,3 +116,9 @@ def ipp_overlay(saved: SavedDefaults, ppd_info: PpdUi) -> dict[str, Attribute]:
         out["media-ready"] = ("keyword", [size.pwg])
         out["media-col-ready"] = ("collection", [default_col])
     return out
+
+
+def read_overlay(state_dir: Path, key: str, ppd: Path) -> dict[str, Attribute]:
+    """Return :func:`ipp_overlay` for queue *key* from its files (the proxy's one call)."""
+    ui = read_ppd_ui(ppd)
+    return ipp_overlay(load_defaults(state_dir, key, ui), ui)

@@ -32,7 +32,6 @@ from printerapp.errors import InputError, PPDError
 from printerapp.manager.naming import is_queue_key
 from printerapp.manager.system import PrinterInfo
 from printerapp.ppd.ippoverlay import ipp_overlay
-from printerapp.ppd.ppdfile import read_ppd_text
 from printerapp.ppd.printdefaults import (
     QUALITIES,
     SavedDefaults,
@@ -43,8 +42,7 @@ from printerapp.ppd.printdefaults import (
     supported_color_modes,
     supported_sides,
 )
-from printerapp.ppd.pwgmedia import standard_size
-from printerapp.ppd.uioptions import PpdOption, PpdUi, media_source, parse_ppd_ui
+from printerapp.ppd.uioptions import PpdOption, PpdUi, media_source, read_ppd_ui
 from printerapp.web.http import read_json_object
 from printerapp.web.view import WEB, WebContext
 
@@ -77,7 +75,7 @@ def _read(ctx: WebContext, info: PrinterInfo) -> Printing:
         raise InputError(f"{info.key!r} is not a queue key")
     ppd = ctx.manager.ppd_dir / f"{info.key}.ppd"
     try:
-        ui = parse_ppd_ui(read_ppd_text(ppd), standard_size)
+        ui = read_ppd_ui(ppd)
     except PPDError as exc:
         raise PPDError(f"{info.name}: the queue's PPD cannot be read: {exc}") from exc
     state = ctx.manager.settings.state_dir

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from printerapp.errors import InputError
-from printerapp.ppd.ippoverlay import ipp_overlay
+from printerapp.ppd.ippoverlay import ipp_overlay, read_overlay
 from printerapp.ppd.printdefaults import (
     LoadedMedia,
     SavedDefaults,
@@ -25,7 +25,7 @@ from printerapp.ppd.printdefaults import (
 )
 from printerapp.ppd.pwgmedia import standard_size
 from printerapp.ppd.queueppd import prepare_queue_ppd
-from printerapp.ppd.uioptions import PpdUi, media_source, parse_ppd_ui, unppdize
+from printerapp.ppd.uioptions import PpdUi, media_source, parse_ppd_ui, read_ppd_ui, unppdize
 from tests.support.ppds import extract_ppd
 
 A4 = "iso_a4_210x297mm"
@@ -33,11 +33,16 @@ LETTER = "na_letter_8.5x11in"
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory: pytest.TempPathFactory) -> PpdUi:
+def ppd(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The HP LaserJet 2100 pxlmono PPD as a queue serves it."""
     path = extract_ppd("lj2100-pxlmono", tmp_path_factory.mktemp("ppd"))
     prepare_queue_ppd(path)
-    return parse_ppd_ui(path.read_text(encoding="latin-1"), standard_size)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ui(ppd: Path) -> PpdUi:
+    return parse_ppd_ui(ppd.read_text(encoding="latin-1"), standard_size)
 
 
 def test_options_sizes_and_slots_from_the_ppd(ui: PpdUi) -> None:
@@ -268,3 +273,15 @@ def test_any_json_reads_as_valid_defaults_or_is_dropped(ui: PpdUi, data: dict[st
     assert check_defaults(body, ui, saved) == saved
     slots = {m.slot: {"media": m.media, "media-type": m.media_type} for m in saved.ready}
     assert check_media(slots, ui, saved) == saved
+
+
+def test_read_overlay_from_the_files(ppd: Path, ui: PpdUi, tmp_path: Path) -> None:
+    assert read_ppd_ui(ppd) == ui
+    assert read_ppd_ui(ppd) is read_ppd_ui(ppd)  # parsed once while the file is unchanged
+    assert read_overlay(tmp_path, "q", ppd)["media-default"] == ("keyword", [LETTER])
+    save_defaults(tmp_path, "q", SavedDefaults(media=A4, ready=(LoadedMedia("Lower", A4),)))
+    out = read_overlay(tmp_path, "q", ppd)
+    assert out["media-default"] == ("keyword", [A4])
+    [col] = out["media-col-ready"][1]
+    assert isinstance(col, dict)
+    assert col["media-source"] == ("keyword", ["bottom"])
