@@ -48,7 +48,7 @@ ECONOMODE_ON = b"@PJL SET ECONOMODE=ON"
 
 @contextlib.asynccontextmanager
 async def serve(state: Path, db: DatabaseDrivers) -> AsyncIterator[tuple[Client, Manager]]:
-    manager = Manager(ManagerSettings(state, ports=PortRange(18350, 18390)), db)
+    manager = Manager(ManagerSettings(state, ports=PortRange(18450, 18490)), db)
     await manager.start()
     app = control_app(manager, list)
     add_dashboard(app, manager, bind_host="127.0.0.1", state_dir=state, ranker=ranker_for(db.index))
