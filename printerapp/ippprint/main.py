@@ -35,6 +35,7 @@ from printerapp.ippprint.cancel import cancel_check
 from printerapp.ippprint.options import job_options
 from printerapp.ippprint.pipeline import JobRun
 from printerapp.ippprint.retrying import GaveUpError, print_with_policy
+from printerapp.ippprint.saved import apply_saved, job_defaults, with_saved
 from printerapp.ippprint.security import insecure_allowed
 from printerapp.ippprint.status import StatusForwarder
 from printerapp.ippprint.statusfile import STATUS_FILE
@@ -121,7 +122,14 @@ def _print(document: Path, env: Mapping[str, str], status: StatusForwarder, stdo
     ppd = Path(ppd_env) if ppd_env else None
     choices = read_ppd_choices(ppd) if ppd is not None else None
     printer = printer_name(env, choices)
+    saved = job_defaults(env, ppd)
+    if saved is not None:
+        env = with_saved(env, saved.saved)
+        for dropped in saved.dropped:
+            status.say(f"WARNING: saved default ignored: {dropped}")
     opts = job_options(env, choices, printer=printer)
+    if saved is not None:
+        opts = apply_saved(env, opts, saved)
     for warning in opts.warnings:
         status.say(f"WARNING: ignoring {warning}")
     dirs = CupsDirs.from_env(env)

@@ -29,7 +29,16 @@ from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.rank import Choice, DeviceQuery, rank
-from printerapp.web import api, dashboard, events, held, printer_api, printer_page
+from printerapp.web import (
+    api,
+    dashboard,
+    defaults_api,
+    defaults_page,
+    events,
+    held,
+    printer_api,
+    printer_page,
+)
 from printerapp.web.kept import KeepSettings
 from printerapp.web.power import NoPower, PowerControl
 from printerapp.web.security import SECURITY, Security, security_middleware
@@ -96,6 +105,8 @@ def add_dashboard(
     printer_api.add_printer_api(app, keep or KeepSettings())
     printer_page.add_printer_page(app)
     held.add_held_routes(app)
+    defaults_api.add_defaults_api(app)
+    defaults_page.add_defaults_page(app)
 
     async def watching(_app: web.Application) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from printerapp.errors import InputError, JobError, PowerError, PrinterProcessError
 from printerapp.supplies.levels import SupplyLevel
+from printerapp.web import defaults_page
 from printerapp.web.held import held_section
 from printerapp.web.jobs import JobView
 from printerapp.web.kept import KeptDocument
@@ -178,8 +179,10 @@ def render_detail(d: Detail, csrf: str, hours: float, held_days: float = 7.0) ->
     )
 
 
-def render_printer(d: Detail, csrf: str, message: str, hours: float, held_days: float = 7.0) -> str:
-    """Return the printer page's HTML."""
+def render_printer(
+    d: Detail, csrf: str, message: str, hours: float, held_days: float = 7.0, extra: str = ""
+) -> str:
+    """Return the printer page's HTML; *extra* (the settings forms) follows the live part."""
     info = d.info
     note = f'<p id="message" role="status">{escape(message)}</p>' if message else ""
     return (
@@ -192,7 +195,7 @@ def render_printer(d: Detail, csrf: str, message: str, hours: float, held_days: 
         '<header><a href="/" class="back">&larr; All printers</a>'
         f'<h1>{escape(info.name)}</h1><span id="live">connecting…</span></header>'
         f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}</p>'
-        f"{note}{render_detail(d, csrf, hours, held_days)}</body></html>"
+        f"{note}{render_detail(d, csrf, hours, held_days)}{extra}</body></html>"
     )
 
 
@@ -201,7 +204,8 @@ async def _page(request: web.Request) -> web.Response:
     detail = await printer_detail(request.app[WEB], keep, request.match_info["name"])
     message = request.query.get("msg", "")[:_MESSAGE_LIMIT]
     csrf = request.app[SECURITY].csrf_token
-    html = render_printer(detail, csrf, message, keep.hours, keep.held_days)
+    forms = await defaults_page.sections(request.app[WEB], request.match_info["name"], csrf)
+    html = render_printer(detail, csrf, message, keep.hours, keep.held_days, forms)
     return web.Response(text=html, content_type="text/html", headers=_HEADERS)
 
 
