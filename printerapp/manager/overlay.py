@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from printerapp.errors import IppError
+from printerapp.errors import IppError, PrinterAppError
 from printerapp.ipp.attrs import (
     PRINTER_GROUP,
     AttrValue,
@@ -30,8 +30,11 @@ from printerapp.ipp.attrs import (
 )
 from printerapp.ipp.peek import IppRequestHead
 from printerapp.ippprint.statusfile import STATUS_FILE, PrinterStatus, read_status
+from printerapp.ppd.ippoverlay import ipp_overlay
+from printerapp.ppd.printdefaults import defaults_path, read_defaults
+from printerapp.ppd.uioptions import read_ppd_ui
 
-__all__ = ["PROCESSING", "make_rewrite", "requested_names", "status_changes"]
+__all__ = ["PROCESSING", "defaults_extra", "make_rewrite", "requested_names", "status_changes"]
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +105,31 @@ def make_rewrite(
         return rewrite_group(message, PRINTER_GROUP, changes, add).encode()
 
     return rewrite
+
+
+def defaults_extra(state_dir: Path, key: str, ppd: Path) -> Extra:
+    """Return the saved printing defaults and loaded media of queue *key*, as attributes.
+
+    Nothing is changed for a queue without saved defaults: ippeveprinter's
+    own answer (from the PPD) is then the same.  What cannot be read is said
+    once per distinct reason, not at every client's poll.
+    """
+    said: set[str] = set()
+
+    def extra() -> Mapping[str, AttrValue]:
+        try:
+            if not defaults_path(state_dir, key).is_file():
+                return {}
+            ui = read_ppd_ui(ppd)
+            saved, dropped = read_defaults(state_dir, key, ui)
+            problems = ["; ".join(dropped)] if dropped else []
+            overlay: Mapping[str, AttrValue] = ipp_overlay(saved, ui)
+        except (PrinterAppError, OSError, ValueError) as exc:
+            problems, overlay = [str(exc)], {}
+        for problem in problems:
+            if problem not in said:
+                said.add(problem)
+                log.warning("queue %s: saved defaults not all shown to clients: %s", key, problem)
+        return overlay
+
+    return extra

@@ -29,7 +29,7 @@ from printerapp.manager.drivers import Drivers
 from printerapp.manager.front import QueueFront
 from printerapp.manager.frontproxy import Rewrite
 from printerapp.manager.ippeve import QueueLaunch, find_ippprint, ippeve_env
-from printerapp.manager.overlay import make_rewrite
+from printerapp.manager.overlay import defaults_extra, make_rewrite
 from printerapp.manager.ports import choose_port
 from printerapp.manager.queue import PortInUseError, QueueProcess, QueueStatus
 from printerapp.manager.resubmit import kept_jobs, resubmit
@@ -315,7 +315,8 @@ class QueueRunner:
         raise PrinterProcessError(f"queue {self._records[key].name!r}: no usable port")
 
     def _rewrite(self, key: str) -> Rewrite:
-        return make_rewrite(self.spool_dir / key)
+        extra = defaults_extra(self.settings.state_dir, key, self.ppd_dir / f"{key}.ppd")
+        return make_rewrite(self.spool_dir / key, extra)
 
     async def _open_front(self, key: str, record: QueueRecord) -> None:
         """Give the queue an internal port and listen on its public one (with a front)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from printerapp.ipp.client import print_job
 from printerapp.ipp.request import KEYWORD, IppAttribute
 from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.manager.front import QueueFront
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import cmdline
 from printerapp.manager.system import Manager, ManagerSettings
@@ -48,7 +50,11 @@ ECONOMODE_ON = b"@PJL SET ECONOMODE=ON"
 
 @contextlib.asynccontextmanager
 async def serve(state: Path, db: DatabaseDrivers) -> AsyncIterator[tuple[Client, Manager]]:
-    manager = Manager(ManagerSettings(state, ports=PortRange(18450, 18490)), db)
+    settings = ManagerSettings(
+        state, ports=PortRange(18450, 18490), internal_ports=PortRange(18500, 18540)
+    )
+    # as the daemon runs them: behind their fronts, which show IPP clients the saved defaults
+    manager = Manager(settings, db, front=QueueFront())
     await manager.start()
     app = control_app(manager, list)
     add_dashboard(app, manager, bind_host="127.0.0.1", state_dir=state, ranker=ranker_for(db.index))
@@ -89,6 +95,24 @@ async def done(client: Client, key: str, count: int) -> None:
             return
         assert time.monotonic() < deadline, jobs
         await asyncio.sleep(0.1)
+
+
+def ipp_attributes(port: int) -> str:
+    """Return what ipptool prints of the queue's Get-Printer-Attributes (all)."""
+    out = subprocess.run(
+        [
+            "ipptool",
+            "-tv",
+            f"ipp://127.0.0.1:{port}/ipp/print",
+            "/usr/share/cups/ipptool/get-printer-attributes.test",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert "[PASS]" in out.stdout, out.stdout[-2000:]
+    return out.stdout
 
 
 async def put(client: Client, path: str, body: object) -> tuple[int, dict[str, Any]]:
@@ -159,6 +183,13 @@ def test_defaults_reach_jobs_that_do_not_ask(tmp_path: Path, drivers: DatabaseDr
                 assert saved["version"] == 1
                 assert saved["media"] == A4
                 assert queues(state) == pids
+                # IPP clients see them: the *-default and what is loaded where
+                seen = await asyncio.to_thread(ipp_attributes, port)
+                assert "media-default (keyword) = iso_a4_210x297mm" in seen, seen
+                assert "sides-default (keyword) = two-sided-long-edge" in seen
+                assert "media-ready (keyword) = iso_a4_210x297mm" in seen
+                assert "media-source=top" in seen  # media-col-ready names the tray
+                assert "media-size={x-dimension=21000 y-dimension=29700}" in seen
                 # 3. a job that asks nothing gets them all
                 await send(port, "silent")
                 silent = sink.wait_for_jobs(2)[1]
