@@ -86,19 +86,22 @@ def _actions(info: PrinterInfo, csrf: str, has_plug: bool) -> str:
         out += [
             _form(path, csrf, hidden("on"), "Power on", "power-on"),
             _form(path, csrf, hidden("off"), "Power off", "power-off"),
+            # visible words, not bare numbers: what the field is and in which unit
             _form(
                 path,
                 csrf,
-                hidden("hold") + '<input name="value" type="number" min="0" value="3600" '
-                'aria-label="hold seconds" class="num">',
-                "Hold",
+                hidden("hold") + '<label class="num-field">keep on for '
+                '<input name="value" type="number" min="0" value="3600" '
+                'aria-label="seconds to keep the plug on" class="num"> s</label>',
+                "Keep on",
             ),
             _form(
                 path,
                 csrf,
-                hidden("delay") + '<input name="value" type="number" min="0" value="600" '
-                'aria-label="idle delay seconds" class="num">',
-                "Delay",
+                hidden("delay") + '<label class="num-field">off when idle for '
+                '<input name="value" type="number" min="0" value="600" '
+                'aria-label="idle seconds before power-off" class="num"> s</label>',
+                "Set",
             ),
         ]
     return "".join(out)

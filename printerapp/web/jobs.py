@@ -17,7 +17,9 @@ from typing import Any
 
 from printerapp.errors import IppError, JobError, PrinterProcessError
 from printerapp.ipp.client import get_jobs, get_printer_attributes, identify_printer, job_operation
+from printerapp.power.energy import JobEnergy
 from printerapp.supplies.levels import SupplyLevel, supply_levels
+from printerapp.web.jobenergy import energy_json
 
 __all__ = [
     "ENDED",
@@ -243,8 +245,13 @@ async def send_identify(port: int, printer: str) -> str:
     return f"{printer}: Identify-Printer sent"
 
 
-def jobs_json(jobs: Sequence[JobView], documents: Mapping[int, str]) -> list[dict[str, Any]]:
+def jobs_json(
+    jobs: Sequence[JobView],
+    documents: Mapping[int, str],
+    energy: Mapping[int, JobEnergy] | None = None,
+) -> list[dict[str, Any]]:
     """Return *jobs* as the API shows them; *documents* maps job ids to kept documents."""
+    measured = energy or {}
     return [
         {
             "id": j.id,
@@ -258,6 +265,7 @@ def jobs_json(jobs: Sequence[JobView], documents: Mapping[int, str]) -> list[dic
             "processing": j.processing,
             "completed": j.completed,
             "document": documents.get(j.id),
+            "energy": energy_json(measured.get(j.id)),
         }
         for j in jobs
     ]

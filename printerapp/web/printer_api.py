@@ -26,8 +26,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,10 @@ from printerapp.errors import InputError, IppError, JobError, PrinterProcessErro
 from printerapp.manager.held import HeldDocument, list_held
 from printerapp.manager.resubmit import KeptJob, job_attributes, print_kept
 from printerapp.manager.system import PrinterInfo
+from printerapp.power.energy import JobEnergy
 from printerapp.supplies.levels import supplies_json
 from printerapp.web.http import read_json_object
+from printerapp.web.jobenergy import match_energy
 from printerapp.web.jobs import (
     JobView,
     QueueStatus,
@@ -68,6 +70,8 @@ log = logging.getLogger(__name__)
 KEEP = web.AppKey("keep_settings", KeepSettings)
 #: seconds between keeping the listed jobs' documents (ippeveprinter deletes them 60 s after)
 KEEP_SCAN_S = 5.0
+#: the days of the energy log searched for the listed jobs (they ended within a minute)
+ENERGY_DAYS = 2
 PRINTER_ACTIONS = ("cancel", "hold", "release", "reprint", "identify")
 _JOB_ID = re.compile(r"^\d{1,9}$")
 
@@ -86,6 +90,8 @@ class Detail:
     problem: str = ""
     #: documents of jobs that used up their retries (:mod:`printerapp.manager.held`)
     held: tuple[HeldDocument, ...] = ()
+    #: job id -> the job's measured energy (jobs of a printer with a metering plug)
+    energy: Mapping[int, JobEnergy] = field(default_factory=dict)
 
 
 def spool_of(ctx: WebContext, info: PrinterInfo) -> Path:
@@ -118,7 +124,15 @@ async def printer_detail(ctx: WebContext, keep: KeepSettings, name: str) -> Deta
             problem = str(exc)
     kept = tuple(await asyncio.to_thread(list_kept, spool))
     held = tuple(await asyncio.to_thread(list_held, spool))
-    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, held)
+    # on the loop's thread: the energy log's SQLite connection belongs to it
+    energy = _energy(ctx, info, jobs) if jobs else {}
+    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, held, energy)
+
+
+def _energy(ctx: WebContext, info: PrinterInfo, jobs: tuple[JobView, ...]) -> dict[int, JobEnergy]:
+    now = ctx.clock()
+    summary = ctx.power.energy_summary(info.name, ENERGY_DAYS, 1, now)
+    return match_energy(jobs, summary.jobs, info.key, now)
 
 
 def detail_json(detail: Detail) -> dict[str, Any]:
@@ -130,7 +144,7 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         state_reasons=list(status.reasons) if status else [],
         state_message=status.message if status else detail.problem,
         operations=sorted(status.operations) if status else [],
-        jobs=jobs_json(detail.jobs, detail.documents),
+        jobs=jobs_json(detail.jobs, detail.documents, detail.energy),
         supplies=supplies_json(status.supplies) if status else [],
         kept=[
             {

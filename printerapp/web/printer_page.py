@@ -19,6 +19,7 @@ from printerapp.errors import InputError, JobError, PowerError, PrinterProcessEr
 from printerapp.supplies.levels import SupplyLevel
 from printerapp.web import defaults_page
 from printerapp.web.held import held_section
+from printerapp.web.jobenergy import energy_text
 from printerapp.web.jobs import JobView
 from printerapp.web.kept import KeptDocument
 from printerapp.web.printer_api import KEEP, Detail, printer_action, printer_detail
@@ -127,6 +128,7 @@ def _job_row(d: Detail, job: JobView, csrf: str) -> str:
         f'<td class="job-state">{escape(job.state)}<div class="sub">{escape(why)}</div>'
         f'<div class="sub">{escape(job.message)}</div></td>'
         f'<td class="pages">{"" if job.pages is None else job.pages}</td>'
+        f'<td class="energy">{escape(energy_text(d.energy.get(job.id)))}</td>'
         f'<td class="times">{_when(job.created)}'
         f'<div class="sub">{_when(job.completed)}</div></td>'
         f'<td class="actions">{_job_actions(d, job, csrf)}</td></tr>'
@@ -139,7 +141,8 @@ def _jobs(d: Detail, csrf: str) -> str:
     rows = "".join(_job_row(d, j, csrf) for j in d.jobs)
     return (
         '<div class="scroll"><table id="jobs"><thead><tr><th>#</th><th>Name / owner</th>'
-        "<th>State / reason</th><th>Pages</th><th>Created / ended</th><th>Actions</th></tr>"
+        "<th>State / reason</th><th>Pages</th><th>Energy</th><th>Created / ended</th>"
+        "<th>Actions</th></tr>"
         f"</thead><tbody>{rows}</tbody></table></div>"
     )
 

@@ -70,6 +70,12 @@ def test_a_printed_job_gets_the_energy_and_cost_of_the_plugs_profile(
                 daemon.wait(lambda: printer.demo.jobs, 90, "the job at the printer")
                 daemon.wait(jobs, 60, "the job's energy in the API")
                 [energy] = jobs()
+                # and on the printer's job list, beside the job the queue lists
+                name = urllib.parse.quote(str(queue["name"]), safe="")
+                listed = daemon.api(f"/api/printers/{name}")["jobs"]
+                [measured] = [j["energy"] for j in listed if j["energy"]]
+                assert measured["wh"] == pytest.approx(energy["wh"], abs=0.001)
+                assert measured["cost"] == pytest.approx(energy["cost"], abs=1e-6)
                 cli = [sys.executable, "-m", "printerapp", "plugs", "energy", "desk"]
                 readout = subprocess.run(
                     [*cli, "--config", str(daemon.config)],
