@@ -3,7 +3,7 @@
 The rig (:mod:`tests.support.prewarmrig`) is the real path: a queue
 (ippeveprinter + ``printerapp-ippprint``, the HP LaserJet 2100 foomatic PPD)
 behind a Shelly Gen2 simulator (``--plug kasa``: the npm Kasa HS110
-simulator), reached over the LAN forwarder on a veth
+simulator), reached through the queue's front on a veth
 address, printing to a :class:`~tests.support.powered.PoweredPrinter` whose
 port opens *warmup* seconds after its plug goes on (that is how readiness is
 judged: :mod:`printerapp.power.readiness` waits for the port).

@@ -1,7 +1,7 @@
 """CUPS's own polls of a queue do not pre-warm: a private cupsd idle for 10 minutes of its time.
 
 A private cupsd 2.4 gets an ``lpadmin -m everywhere`` queue pointing at our
-queue through the LAN forwarder.  Creating it asks for everything, as a
+queue through its front on the LAN.  Creating it asks for everything, as a
 dialog does (one pre-warm, which then ends).  Then the cupsd idles for
 :data:`IDLE_CUPSD_S` of *its own* time: it runs under libfaketime (Debian's
 ``faketime``) :data:`SPEED` times faster than the wall clock, so its timers,
@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 
 from printerapp.power.prewarm import Asked
-from printerapp.server import lan
 from tests.support.cupsd import PrivateCupsd
 from tests.support.plugsim.shelly_sim import ShellySim
 from tests.support.powered import PoweredPrinter
@@ -55,11 +54,6 @@ CLOCK = """{
 def lan_ip() -> Iterator[str]:
     with lan_address() as address:
         yield address
-
-
-@pytest.fixture(autouse=True)
-def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lan, "RECONCILE_S", 0.1)
 
 
 def _faketime() -> list[str]:

@@ -1,4 +1,4 @@
-"""Pre-warm end to end: ipptool over the LAN forwarder, a real queue, Kasa and Shelly simulators.
+"""Pre-warm end to end: ipptool through the queue's front, a real queue, Kasa and Shelly plugs.
 
 A print dialog's Get-Printer-Attributes switches the plug on within 1 s; a
 job that follows finds the printer ready; a dialog without a job switches

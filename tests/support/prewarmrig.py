@@ -82,11 +82,11 @@ def rig_config(plug_toml: str, *, prewarm: bool, prewarm_delay: float) -> str:
 
 @dataclass
 class Rig:
-    """The running rig; :attr:`seen` lists every request the forwarder saw, classified."""
+    """The running rig; :attr:`seen` lists every request the front saw, classified."""
 
     printer: Printer
     power: ServerPower
-    forwarder: QueueFront
+    front: QueueFront
     address: str
     energy: EnergyLog
     #: the front's port, the queue's public one (ippeveprinter listens on printer.port)
@@ -118,7 +118,7 @@ async def running_rig(
     prewarm: bool = True,
     prewarm_delay: float = 120.0,
 ) -> AsyncIterator[Rig]:
-    """Start the queue, the power watch and the forwarder; stop them at the end."""
+    """Start the queue, the power watch and the front; stop them at the end."""
     config_path = workdir / "printerapp.toml"
     config_path.write_text(rig_config(plug_toml, prewarm=prewarm, prewarm_delay=prewarm_delay))
     state = workdir / "state"
@@ -147,10 +147,10 @@ async def running_rig(
     energy = EnergyLog(state / "energy.sqlite3")
     power = ServerPower(load_config(config_path), energy, lambda: [info], state)
     rig = Rig(printer, power, QueueFront(), LAN_ADDRESS, energy, port=public)
-    rig.forwarder.observer = rig.observe
+    rig.front.observer = rig.observe
     stop = asyncio.Event()
-    await rig.forwarder.open(rig.port, printer.port)
-    await rig.forwarder.set_lan([(LAN_ADDRESS, socket.AF_INET)])
+    await rig.front.open(rig.port, printer.port)
+    await rig.front.set_lan([(LAN_ADDRESS, socket.AF_INET)])
     tasks = [asyncio.create_task(power.run(stop))]
     try:
         deadline = time.monotonic() + 10
@@ -161,7 +161,7 @@ async def running_rig(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await rig.forwarder.close_all()
+        await rig.front.close_all()
         await asyncio.to_thread(printer.stop)
         energy.close()
 
