@@ -19,6 +19,7 @@ Example::
     error_policy = "retry-job"          # retry-job | retry-current-job | abort-job | stop-printer
     keep_hours = 24                     # hours a printed document is kept for "Reprint" (0: none)
     keep_max_mb = 256                   # MiB of kept documents per printer, oldest dropped first
+    identify = "ipp"                    # "Identify": ipp (Identify-Printer) | print (a page)
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -27,6 +28,7 @@ Example::
     error_policy = "stop-printer"       # this printer's own
     ppd = "gutenprint.5.3://hp-lj_4050/expert"  # this driver, not the best match
     job_time_limit = 14400              # and the job limits, each on its own
+    identify = "print"                  # "Identify" prints a page naming the queue
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ from printerapp.ippprint.procs import (
 )
 from printerapp.manager.ports import DEFAULT_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
+from printerapp.manager.settings import IDENTIFY_MODES
 from printerapp.manager.system import ManagerSettings, PrinterOverride
 from printerapp.web.kept import KeepSettings
+from printerapp.web.logring import LOG_LEVELS
 
 __all__ = [
     "DEFAULT_CONTROL_PORT",
@@ -57,7 +61,6 @@ __all__ = [
     "server_settings",
 ]
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: the control API and dashboard
 DEFAULT_CONTROL_PORT = 7631
 _SERVER_KEYS = {
@@ -75,6 +78,7 @@ _SERVER_KEYS = {
     "error_policy",
     "keep_hours",
     "keep_max_mb",
+    "identify",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -117,7 +121,9 @@ _LIMITS = ("job_cpu_limit", "job_time_limit", "job_memory_limit")
 def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     out = {}
     for uri, table in config.section("printers").tables().items():
-        table.reject_unknown({"name", "location", "disabled", "error_policy", "ppd", *_LIMITS})
+        table.reject_unknown(
+            {"name", "location", "disabled", "error_policy", "ppd", "identify", *_LIMITS}
+        )
         limits = {k: table.number(k, 0, minimum=0) for k in _LIMITS if k in table.values}
         out[uri] = PrinterOverride(
             table.string("name"),
@@ -125,6 +131,7 @@ def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
             table.flag("disabled"),
             _policy(table, ""),
             table.string("ppd"),
+            identify=_identify(table, ""),
             **limits,
         )
     return out
@@ -136,6 +143,14 @@ def _policy(section: Section, default: str) -> str:
         choices = ", ".join(p.value for p in ErrorPolicy)
         where = f"{section.name}.error_policy" if section.name else "error_policy"
         raise ConfigError(f"{section.source}: {where}: {text!r} is not one of {choices}")
+    return text
+
+
+def _identify(section: Section, default: str) -> str:
+    text = section.string("identify", default)
+    if text and text not in IDENTIFY_MODES:
+        choices = ", ".join(IDENTIFY_MODES)
+        raise ConfigError(f"{section.where('identify')}: {text!r} is not one of {choices}")
     return text
 
 
@@ -173,6 +188,7 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         job_memory_limit=server.number("job_memory_limit", DEFAULT_MEMORY_LIMIT_MIB, minimum=0),
         restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
         error_policy=_policy(server, ErrorPolicy.RETRY_JOB.value),
+        identify=_identify(server, "ipp"),
     )
     keep = KeepSettings(
         hours=server.number("keep_hours", 24, minimum=0, maximum=24 * 366),

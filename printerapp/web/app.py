@@ -29,8 +29,9 @@ from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.rank import Choice, DeviceQuery, rank
-from printerapp.web import api, dashboard, events, printer_api, printer_page
+from printerapp.web import api, dashboard, events, logview, printer_api, printer_page
 from printerapp.web.kept import KeepSettings
+from printerapp.web.logring import LogRings
 from printerapp.web.power import NoPower, PowerControl
 from printerapp.web.security import SECURITY, Security, security_middleware
 from printerapp.web.view import WEB, Ranker, WebContext, snapshot
@@ -45,6 +46,8 @@ class WebParts:
     context: WebContext
     hub: events.EventHub
     security: Security
+    #: each printer's recent log records
+    logs: LogRings
 
 
 def ranker_for(index: DriverIndex) -> Ranker:
@@ -95,6 +98,7 @@ def add_dashboard(
     dashboard.add_dashboard_routes(app)
     printer_api.add_printer_api(app, keep or KeepSettings())
     printer_page.add_printer_page(app)
+    logs = logview.add_log_view(app)
 
     async def watching(_app: web.Application) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
@@ -109,4 +113,4 @@ def add_dashboard(
 
     app.cleanup_ctx.append(watching)
     app.on_shutdown.append(close_streams)
-    return WebParts(context, hub, security)
+    return WebParts(context, hub, security, logs)

@@ -6,12 +6,13 @@ method   path                                            answer
 GET      /api/printers/{name}                            the printer as ``/api/printers``
                                                          lists it, plus ``printer_state``,
                                                          ``state_reasons``, ``state_message``,
-                                                         ``operations``, ``jobs``,
-                                                         ``supplies`` and ``kept``
+                                                         ``operations``, ``identify``,
+                                                         ``jobs``, ``supplies`` and ``kept``
 POST     /api/printers/{name}/jobs/{id}/cancel           ``{"message"}`` (Cancel-Job)
 POST     /api/printers/{name}/jobs/{id}/hold|release     409 when the queue lacks the operation
 POST     /api/printers/{name}/documents/{key}/reprint    ``{"message"}``: a new job
-POST     /api/printers/{name}/identify                   ``{"message"}`` (Identify-Printer)
+POST     /api/printers/{name}/identify                   ``{"message"}`` (Identify-Printer, or
+                                                         an identify page: its ``identify``)
 =======  ==============================================  ==================================
 
 ``{name}`` is the service name (URL-encoded) or the queue key.  A
@@ -37,6 +38,7 @@ from printerapp.manager.resubmit import KeptJob, job_attributes, print_kept
 from printerapp.manager.system import PrinterInfo
 from printerapp.supplies.levels import supplies_json
 from printerapp.web.http import read_json_object
+from printerapp.web.identify import identify
 from printerapp.web.jobs import (
     JobView,
     QueueStatus,
@@ -44,7 +46,6 @@ from printerapp.web.jobs import (
     queue_jobs,
     queue_status,
     run_job_operation,
-    send_identify,
 )
 from printerapp.web.kept import KeepSettings, KeptDocument, find_kept, keep_documents, list_kept
 from printerapp.web.kept import prune as prune_kept
@@ -82,6 +83,15 @@ class Detail:
     documents: dict[int, str]
     #: why the queue's status is missing ("" when it answered)
     problem: str = ""
+    #: what "Identify" does for this printer: "ipp" (Identify-Printer) or "print" (a page)
+    identify: str = "ipp"
+
+    @property
+    def can_identify(self) -> bool:
+        """True when "Identify" can be offered: a page to print, or the queue's operation."""
+        if self.identify == "print":
+            return self.info.state == "running"
+        return self.status is not None and "Identify-Printer" in self.status.operations
 
 
 def spool_of(ctx: WebContext, info: PrinterInfo) -> Path:
@@ -113,7 +123,8 @@ async def printer_detail(ctx: WebContext, keep: KeepSettings, name: str) -> Deta
         except IppError as exc:
             problem = str(exc)
     kept = tuple(await asyncio.to_thread(list_kept, spool))
-    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem)
+    mode = ctx.manager.settings.identify_for(info.device_uri)
+    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, mode)
 
 
 def detail_json(detail: Detail) -> dict[str, Any]:
@@ -125,6 +136,7 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         state_reasons=list(status.reasons) if status else [],
         state_message=status.message if status else detail.problem,
         operations=sorted(status.operations) if status else [],
+        identify=detail.identify,
         jobs=jobs_json(detail.jobs, detail.documents),
         supplies=supplies_json(status.supplies) if status else [],
         kept=[
@@ -163,7 +175,8 @@ async def printer_action(ctx: WebContext, name: str, action: str, target: str = 
     if info.state != "running":
         raise PrinterProcessError(f"printer {info.name!r} is not running ({info.state})")
     if action == "identify":
-        return await send_identify(info.port, info.name)
+        mode = ctx.manager.settings.identify_for(info.device_uri)
+        return await identify(info, mode, ctx.clock())
     if action == "reprint":
         return await _reprint(ctx, info, target)
     if not _JOB_ID.match(target):
