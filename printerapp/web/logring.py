@@ -29,6 +29,7 @@ from printerapp.errors import InputError
 __all__ = [
     "LOG_LEVELS",
     "MAX_RINGS",
+    "PLUG",
     "RING_BYTES",
     "RING_RECORDS",
     "LogEntry",
@@ -50,7 +51,10 @@ MAX_RINGS = 512
 #: characters of one message kept (a flood of one long line cannot fill the ring alone)
 MESSAGE_LIMIT = 2000
 #: format strings whose first argument names the printer (modules that pass no extra)
-_PREFIXES = ("queue %r", "printer %r", "printer %s", "plug %s", "adopted queue %r")
+_PREFIXES = ("queue %r", "printer %r", "printer %s", "adopted queue %r")
+#: ... or the plug: its records go to the ring "plug:NAME", shown with the printers it powers
+_PLUG_PREFIXES = ("plug %s", "plug %r")
+PLUG = "plug:"
 #: scheme://user:password@ (and scheme://token@): the userinfo is never shown
 _USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 _counter = itertools.count(1)
@@ -67,9 +71,13 @@ def printer_of(record: logging.LogRecord) -> str | None:
     if isinstance(given, str) and given:
         return given
     msg, args = record.msg, record.args
-    if not (isinstance(msg, str) and msg.startswith(_PREFIXES) and isinstance(args, tuple)):
+    if not (isinstance(msg, str) and isinstance(args, tuple) and args):
         return None
-    return args[0] if args and isinstance(args[0], str) else None
+    if not isinstance(first := args[0], str):
+        return None
+    if msg.startswith(_PREFIXES):
+        return first
+    return PLUG + first if msg.startswith(_PLUG_PREFIXES) else None
 
 
 @dataclass(frozen=True, slots=True)

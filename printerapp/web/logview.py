@@ -37,6 +37,7 @@ from printerapp.web import queuelog
 from printerapp.web.http import check_text, read_json_object
 from printerapp.web.logring import (
     LOG_LEVELS,
+    PLUG,
     LogEntry,
     LogRings,
     RingHandler,
@@ -72,7 +73,10 @@ def _entries(request: web.Request, info: PrinterInfo) -> list[LogEntry]:
     after = request.query.get("after", "0")
     if not after.isdigit() or len(after) > 18:
         raise InputError(f"after {after!r} is not a record number")
-    return request.app[LOG_RINGS].entries((info.key, info.name), _minimum(request), int(after))
+    names = [info.key, info.name]
+    if (power := request.app[WEB].power.status(info.name)) is not None:
+        names.append(PLUG + power.plug)  # the records of the plug that powers it
+    return request.app[LOG_RINGS].entries(names, _minimum(request), int(after))
 
 
 async def _log_json(request: web.Request) -> web.Response:

@@ -52,9 +52,11 @@ def test_records_are_kept_by_their_printer_extra_or_their_format(rings: LogRings
     log.info("job %d printed", 3, extra={"printer": _KEY})
     log.warning("queue %r: %s; restarting", "Office", "ended with status 1")
     log.info("printer %r: test page sent", "Office")
+    log.info("plug %s: switched %s", "desk", "on")  # the plug's ring, shown with its printers
     log.info("dashboard: %s", "http://127.0.0.1:7631/")  # no printer: not kept
     log.info("%s: queue %r mentioned in the middle", "x", "Office")  # not the format's start
     assert _messages(rings, _KEY) == ["job 3 printed"]
+    assert _messages(rings, "plug:desk") == ["plug desk: switched on"]
     assert _messages(rings, "Office") == [
         "queue 'Office': ended with status 1; restarting",
         "printer 'Office': test page sent",
