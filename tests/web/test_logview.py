@@ -11,7 +11,12 @@ import pytest
 
 from printerapp.detection.records import Device
 from printerapp.manager.drivers import DatabaseDrivers
+from printerapp.power.controller import PlugController
+from printerapp.power.idle import IdleMachine
+from printerapp.power.plugs.base import PlugSpec, create_plug
+from printerapp.web.power import ControllerPower, PowerControl
 from printerapp.web.security import TOKEN_FILE
+from tests.support.plugsim.shelly_sim import ShellySim
 from tests.support.sink import TcpSink
 from tests.web.conftest import PXLMONO, Served, served
 
@@ -28,9 +33,15 @@ def _root_level() -> Iterator[None]:
     logging.getLogger().setLevel(level)
 
 
-def _run(tmp_path: Path, db: DatabaseDrivers, body: Body, bind_host: str = "127.0.0.1") -> None:
+def _run(
+    tmp_path: Path,
+    db: DatabaseDrivers,
+    body: Body,
+    bind_host: str = "127.0.0.1",
+    power: PowerControl | None = None,
+) -> None:
     async def main() -> None:
-        async with served(tmp_path / "state", db, bind_host=bind_host) as s:
+        async with served(tmp_path / "state", db, bind_host=bind_host, power=power) as s:
             await body(s)
 
     asyncio.run(main())
@@ -128,3 +139,31 @@ def test_a_printers_log_lists_its_own_records(tmp_path: Path, drivers: DatabaseD
         assert (await c.get("/api/printers/Nobody/log")).status == 404
 
     _run(tmp_path, drivers, body)
+
+
+@pytest.mark.timeout(120)
+def test_the_plugs_records_show_with_the_printer_it_powers(
+    tmp_path: Path, drivers: DatabaseDrivers
+) -> None:
+    controllers: dict[str, PlugController] = {}
+
+    async def body(s: Served) -> None:
+        assert (await s.client.post("/api/log-level", json={"level": "INFO"})).status == 200
+        await s.manager.add_manual(
+            Device("socket://127.0.0.1:9", "HP LaserJet 2100"), PXLMONO, "Office"
+        )
+        with ShellySim(gen=2, power_w=50.0, energy_wh=160.0, is_on=True) as shelly:
+            spec = PlugSpec("desk", "shelly", "127.0.0.1", shelly.port, (("gen", "2"),))
+            controllers["Office"] = ctl = PlugController(create_plug(spec), IdleMachine(600.0))
+            task = asyncio.create_task(ctl.run())
+            try:
+                off = await s.client.post("/api/printers/Office/power", json={"on": False})
+                assert off.status == 200, await off.text()
+                answer = await (await s.client.get("/api/printers/Office/log")).json()
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                await ctl.plug.close()
+        assert "plug desk: switched off by hand" in [r["message"] for r in answer["records"]]
+
+    _run(tmp_path, drivers, body, power=ControllerPower(controllers, None))
