@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from html import escape
@@ -53,6 +54,8 @@ __all__ = ["LOG_RINGS", "add_log_view", "render_log_page"]
 log = logging.getLogger(__name__)
 
 LOG_RINGS = web.AppKey("log_rings", LogRings)
+#: where the level form may send the browser back to: a path of this server
+_LOCAL_PATH = re.compile(r"^/(?:[A-Za-z0-9._~%!$&'()*+,;=:@-][^\\\s]*)?$")
 _HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'self'",
@@ -108,8 +111,8 @@ async def _post_level(request: web.Request) -> web.Response:
 async def _form_level(request: web.Request) -> web.Response:
     form = await request.post()
     back = form.get("back", "/")
-    # only a page of this server: never an open redirect
-    if not isinstance(back, str) or not back.startswith("/") or back.startswith("//"):
+    # only a page of this server: never an open redirect ("//host", "/\\host" are other sites)
+    if not isinstance(back, str) or not _LOCAL_PATH.match(back):
         back = "/"
     level = form.get("level", "")
     try:

@@ -94,7 +94,12 @@ class QueueLogTail:
 
     def _read(self, key: str) -> int:
         path = self.log_dir / f"{key}.log"
+        followed = self._followed.get(key)
         try:
+            if followed is not None:
+                st = path.stat()  # the common case, nothing new, opens nothing
+                if (st.st_ino, st.st_size) == (followed.inode, followed.offset):
+                    return 0
             with path.open("rb") as fh:
                 st = os.fstat(fh.fileno())
                 followed = self._followed.get(key) or self._start(key, st)

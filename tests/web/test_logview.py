@@ -77,9 +77,10 @@ def test_the_level_switches_at_once_and_refuses_bad_values(
         assert done.headers["Location"] == "/printers/x/log?msg=Log+level%3A+WARNING"
         assert logging.getLogger().level == logging.WARNING
         # never a redirect to another site
-        fields = {"level": "INFO", "csrf": csrf, "back": "//evil.example/"}
-        away = await c.post("/log-level", data=fields, allow_redirects=False)
-        assert away.headers["Location"].startswith("/?")
+        for back in ("//evil.example/", "/\\evil.example/", "https://evil.example/", "/a\\b"):
+            fields = {"level": "INFO", "csrf": csrf, "back": back}
+            away = await c.post("/log-level", data=fields, allow_redirects=False)
+            assert away.headers["Location"].startswith("/?"), back
 
     _run(tmp_path, drivers, body)
 
