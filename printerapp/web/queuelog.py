@@ -32,7 +32,8 @@ READ_LIMIT = 256 * 1024
 BACKLOG_BYTES = 16 * 1024
 #: an unfinished last line longer than this is taken as it is
 _PARTIAL_LIMIT = 8 * 1024
-_JOB = re.compile(r"^\[Job (\d+)\] ")
+#: "[Job N] ", and "Command - " before a line the job command wrote on its stderr
+_JOB = re.compile(r"^\[Job (\d+)\] (?:Command - )?")
 #: what the job command said, by CUPS's prefixes (ippeveprinter logs them as they are)
 _PREFIXES = (
     ("ERROR:", logging.ERROR),

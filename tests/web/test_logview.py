@@ -138,6 +138,23 @@ def test_a_printers_log_lists_its_own_records(tmp_path: Path, drivers: DatabaseD
         assert bad.status == 400
         assert (await c.get("/api/printers/Desk/log?after=-1")).status == 400
         assert (await c.get("/api/printers/Nobody/log")).status == 404
+        # a job that cannot print, cancelled: the job command's ERROR line is an ERROR record
+        assert (await c.post(f"/api/printers/{other.key}/testpage", json={})).status == 200
+        for _ in range(300):
+            detail = await (await c.get(f"/api/printers/{other.key}")).json()
+            if detail["jobs"] and detail["jobs"][0]["state"] == "processing":
+                break
+            await asyncio.sleep(0.1)
+        cancel = await c.post(f"/api/printers/{other.key}/jobs/1/cancel", json={})
+        assert cancel.status == 200, await cancel.text()
+        for _ in range(300):
+            records = (await (await c.get(f"/api/printers/{other.key}/log")).json())["records"]
+            errors = [r["message"] for r in records if r["level"] == "ERROR"]
+            if errors:
+                break
+            await asyncio.sleep(0.1)
+        assert errors, records
+        assert errors[0].startswith("[Job 1] Command - ERROR: the job was cancelled"), errors
 
     _run(tmp_path, drivers, body)
 
