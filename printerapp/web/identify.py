@@ -100,8 +100,12 @@ async def _print_identify(info: PrinterInfo, now: float) -> str:
 
 async def identify(info: PrinterInfo, mode: str, now: float) -> str:
     """Identify printer *info* the way *mode* says ("ipp" or "print"); return what was done."""
-    if mode == "print":
-        return await _print_identify(info, now)
-    message = await send_identify(info.port, info.name)
+    try:
+        if mode == "print":
+            return await _print_identify(info, now)
+        message = await send_identify(info.port, info.name)
+    except JobError as exc:
+        log.warning("printer %r: identify failed: %s", info.name, exc)
+        raise
     log.info("printer %r: Identify-Printer sent", info.name)
     return message

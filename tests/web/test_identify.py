@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from printerapp.config import load_config
-from printerapp.errors import ConfigError
+from printerapp.errors import ConfigError, JobError
+from printerapp.manager.system import PrinterInfo
 from printerapp.server.settings import server_settings
-from printerapp.web.identify import identify_pdf
+from printerapp.web.identify import identify, identify_pdf
+from printerapp.web.logring import printer_of
+from tests.support.cupsd import free_port
 
 
 def _text_of(pdf: bytes, tmp_path: Path) -> tuple[str, str]:
@@ -102,3 +107,20 @@ def test_bad_identify_values_name_file_key_and_reason(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         _settings(tmp_path, text)
+
+
+@pytest.mark.parametrize("mode", ["print", "ipp"])
+def test_a_queue_that_does_not_answer_is_one_error_logged_for_its_printer(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()  # nobody listens there
+    info = PrinterInfo(
+        "Desk", "Desk", f"ipp://localhost:{port}/ipp/print", port, "running", "",
+        "socket://127.0.0.1:9", "", "", "manual", None,
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO), pytest.raises(JobError, match=r"^Desk: "):
+        asyncio.run(identify(info, mode, 0.0))
+    [record] = [r for r in caplog.records if r.name == "printerapp.web.identify"]
+    assert record.levelno == logging.WARNING
+    assert printer_of(record) == "Desk"
+    assert record.getMessage().startswith("printer 'Desk': identify failed: Desk: ")
