@@ -15,11 +15,19 @@ from printerapp.ippprint.procs import (
 from printerapp.manager.ippeve import IPPEVEPRINTER
 from printerapp.manager.ports import DEFAULT_PORTS, INTERNAL_PORTS, PortRange
 
-__all__ = ["LOOPBACK_NAMES", "WILDCARD_NAMES", "ManagerSettings", "PrinterOverride"]
+__all__ = [
+    "IDENTIFY_MODES",
+    "LOOPBACK_NAMES",
+    "WILDCARD_NAMES",
+    "ManagerSettings",
+    "PrinterOverride",
+]
 
 #: [server] hostname values that keep queues on this machine, and that mean "every address"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_NAMES = frozenset({"*", "0.0.0.0", "::"})  # noqa: S104 - names, not binds
+#: what "Identify" does: IPP Identify-Printer to the queue, or a one-page identify print
+IDENTIFY_MODES = ("ipp", "print")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,8 @@ class PrinterOverride:
     job_cpu_limit: float | None = None
     job_time_limit: float | None = None
     job_memory_limit: float | None = None
+    #: what "Identify" does for this printer ("": the server's)
+    identify: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,8 @@ class ManagerSettings:
     error_policy: str = "retry-job"
     #: seconds between the tries of a crash-looping queue (0: never); None: the queue default
     restart_interval: float | None = None
+    #: what "Identify" does (one of IDENTIFY_MODES)
+    identify: str = "ipp"
 
     def job_limits_for(self, device_uri: str) -> tuple[float, float, float]:
         """Return (CPU s, wall s, MiB) for the jobs of the printer at *device_uri*."""
@@ -79,6 +91,11 @@ class ManagerSettings:
         """Return the error policy of the printer at *device_uri*: its own, else the server's."""
         override = self.overrides.get(device_uri)
         return (override.error_policy if override else "") or self.error_policy
+
+    def identify_for(self, device_uri: str) -> str:
+        """Return what "Identify" does for *device_uri* (its own, else the server's)."""
+        override = self.overrides.get(device_uri)
+        return (override.identify if override else "") or self.identify
 
     @property
     def serves_lan(self) -> bool:

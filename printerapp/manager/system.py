@@ -194,7 +194,13 @@ class Manager(QueueRunner):
                 self.drivers.install, record.ppd_name, self.ppd_dir / f"{key}.ppd"
             )
         except (DriverError, OSError) as exc:
-            log.error("%s: cannot install PPD %s: %s", record.device_uri, record.ppd_name, exc)
+            log.error(
+                "%s: cannot install PPD %s: %s",
+                record.device_uri,
+                record.ppd_name,
+                exc,
+                extra={"printer": record.name},
+            )
             del self._records[key]
             return False
         log.debug("queue %r: PPD installed in %.0f ms", record.name, elapsed_ms(start))
@@ -232,7 +238,7 @@ class Manager(QueueRunner):
 
     async def _remove(self, key: str, why: str) -> None:
         record = self._records.pop(key)
-        log.info("removing queue %r: %s", record.name, why)
+        log.info("removing queue %r: %s", record.name, why, extra={"printer": record.name})
         await self._stop_queue(key)
         (self.ppd_dir / f"{key}.ppd").unlink(missing_ok=True)
         spool = self.spool_dir / key

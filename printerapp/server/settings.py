@@ -35,6 +35,7 @@ Example::
     max_field = 8190                    # bytes of one header
     max_headers = 64                    # headers per request
     event_write_timeout = 10            # s an event stream client may go without reading
+    identify = "ipp"                    # "Identify": ipp (Identify-Printer) | print (a page)
 
     [printers."socket://192.168.1.20:9100"]
     name = "Office laser"
@@ -43,6 +44,7 @@ Example::
     error_policy = "stop-printer"       # this printer's own
     ppd = "gutenprint.5.3://hp-lj_4050/expert"  # this driver, not the best match
     job_time_limit = 14400              # and the job limits, each on its own
+    identify = "print"                  # "Identify" prints a page naming the queue
 """
 
 from __future__ import annotations
@@ -63,9 +65,11 @@ from printerapp.ippprint.procs import (
 from printerapp.manager.held import DEFAULT_HELD_DAYS
 from printerapp.manager.ports import DEFAULT_PORTS, INTERNAL_PORTS, PortRange
 from printerapp.manager.queue import SLOW_RESTART_INTERVAL
+from printerapp.manager.settings import IDENTIFY_MODES
 from printerapp.manager.system import ManagerSettings, PrinterOverride
 from printerapp.web.guard import Limits
 from printerapp.web.kept import KeepSettings
+from printerapp.web.logring import LOG_LEVELS
 
 __all__ = [
     "DEFAULT_CONTROL_PORT",
@@ -77,7 +81,6 @@ __all__ = [
     "whole",
 ]
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: the control API and dashboard
 DEFAULT_CONTROL_PORT = 7631
 _SERVER_KEYS = {
@@ -99,6 +102,7 @@ _SERVER_KEYS = {
     "held_days",
     "job_retry_interval",
     "job_retry_limit",
+    "identify",
 }
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -164,7 +168,9 @@ _LIMITS = ("job_cpu_limit", "job_time_limit", "job_memory_limit")
 def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
     out = {}
     for uri, table in config.section("printers").tables().items():
-        table.reject_unknown({"name", "location", "disabled", "error_policy", "ppd", *_LIMITS})
+        table.reject_unknown(
+            {"name", "location", "disabled", "error_policy", "ppd", "identify", *_LIMITS}
+        )
         limits = {k: table.number(k, 0, minimum=0) for k in _LIMITS if k in table.values}
         out[uri] = PrinterOverride(
             table.string("name"),
@@ -172,6 +178,7 @@ def _overrides(config: Config) -> Mapping[str, PrinterOverride]:
             table.flag("disabled"),
             _policy(table, ""),
             table.string("ppd"),
+            identify=_identify(table, ""),
             **limits,
         )
     return out
@@ -183,6 +190,14 @@ def _policy(section: Section, default: str) -> str:
         choices = ", ".join(p.value for p in ErrorPolicy)
         where = f"{section.name}.error_policy" if section.name else "error_policy"
         raise ConfigError(f"{section.source}: {where}: {text!r} is not one of {choices}")
+    return text
+
+
+def _identify(section: Section, default: str) -> str:
+    text = section.string("identify", default)
+    if text and text not in IDENTIFY_MODES:
+        choices = ", ".join(IDENTIFY_MODES)
+        raise ConfigError(f"{section.where('identify')}: {text!r} is not one of {choices}")
     return text
 
 
@@ -258,6 +273,7 @@ def server_settings(config: Config, env: Mapping[str, str] | None = None) -> Ser
         job_memory_limit=server.number("job_memory_limit", DEFAULT_MEMORY_LIMIT_MIB, minimum=0),
         restart_interval=server.number("restart_interval", SLOW_RESTART_INTERVAL, minimum=0),
         error_policy=_policy(server, ErrorPolicy.RETRY_JOB.value),
+        identify=_identify(server, "ipp"),
     )
     keep = KeepSettings(
         hours=server.number("keep_hours", 24, minimum=0, maximum=24 * 366),

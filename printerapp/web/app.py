@@ -36,10 +36,12 @@ from printerapp.web import (
     defaults_page,
     events,
     held,
+    logview,
     printer_api,
     printer_page,
 )
 from printerapp.web.kept import KeepSettings
+from printerapp.web.logring import LogRings
 from printerapp.web.power import NoPower, PowerControl
 from printerapp.web.security import SECURITY, Security, security_middleware
 from printerapp.web.view import WEB, Ranker, WebContext, snapshot
@@ -54,6 +56,8 @@ class WebParts:
     context: WebContext
     hub: events.EventHub
     security: Security
+    #: each printer's recent log records
+    logs: LogRings
 
 
 def ranker_for(index: DriverIndex) -> Ranker:
@@ -107,6 +111,7 @@ def add_dashboard(
     held.add_held_routes(app)
     defaults_api.add_defaults_api(app)
     defaults_page.add_defaults_page(app)
+    logs = logview.add_log_view(app)
 
     async def watching(_app: web.Application) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
@@ -121,4 +126,4 @@ def add_dashboard(
 
     app.cleanup_ctx.append(watching)
     app.on_shutdown.append(close_streams)
-    return WebParts(context, hub, security)
+    return WebParts(context, hub, security, logs)

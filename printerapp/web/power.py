@@ -10,6 +10,7 @@ daemon without plugs has.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ __all__ = [
     "daily_series",
     "filled_days",
 ]
+
+log = logging.getLogger(__name__)
 
 #: the longest hold or idle delay the API accepts (a week)
 MAX_SECONDS = 7 * 86400.0
@@ -184,6 +187,7 @@ class ControllerPower:
         ctl.machine.switched(on, now)
         ctl.switches.append((now, on))
         ctl.status = "on" if on else "off"
+        log.info("plug %s: switched %s by hand", ctl.name, ctl.status, extra={"printer": printer})
         # re-setting the delay wakes the controller's loop, which then plans
         # the idle switch-off (and the failsafe) from the new relay state
         ctl.set_delay(ctl.machine.delay)

@@ -6,13 +6,14 @@ method   path                                            answer
 GET      /api/printers/{name}                            the printer as ``/api/printers``
                                                          lists it, plus ``printer_state``,
                                                          ``state_reasons``, ``state_message``,
-                                                         ``operations``, ``jobs``,
-                                                         ``supplies``, ``kept`` and
+                                                         ``operations``, ``identify``,
+                                                         ``jobs``, ``supplies``, ``kept`` and
                                                          ``held`` (see :mod:`.held`)
 POST     /api/printers/{name}/jobs/{id}/cancel           ``{"message"}`` (Cancel-Job)
 POST     /api/printers/{name}/jobs/{id}/hold|release     409 when the queue lacks the operation
 POST     /api/printers/{name}/documents/{key}/reprint    ``{"message"}``: a new job
-POST     /api/printers/{name}/identify                   ``{"message"}`` (Identify-Printer)
+POST     /api/printers/{name}/identify                   ``{"message"}`` (Identify-Printer, or
+                                                         an identify page: its ``identify``)
 =======  ==============================================  ==================================
 
 ``{name}`` is the service name (URL-encoded) or the queue key.  A
@@ -40,6 +41,7 @@ from printerapp.manager.system import PrinterInfo
 from printerapp.power.energy import JobEnergy
 from printerapp.supplies.levels import supplies_json
 from printerapp.web.http import read_json_object
+from printerapp.web.identify import identify
 from printerapp.web.jobenergy import match_energy
 from printerapp.web.jobs import (
     JobView,
@@ -48,7 +50,6 @@ from printerapp.web.jobs import (
     queue_jobs,
     queue_status,
     run_job_operation,
-    send_identify,
 )
 from printerapp.web.kept import KeepSettings, KeptDocument, find_kept, keep_documents, list_kept
 from printerapp.web.kept import prune as prune_kept
@@ -92,6 +93,15 @@ class Detail:
     held: tuple[HeldDocument, ...] = ()
     #: job id -> the job's measured energy (jobs of a printer with a metering plug)
     energy: Mapping[int, JobEnergy] = field(default_factory=dict)
+    #: what "Identify" does for this printer: "ipp" (Identify-Printer) or "print" (a page)
+    identify: str = "ipp"
+
+    @property
+    def can_identify(self) -> bool:
+        """True when "Identify" can be offered: a page to print, or the queue's operation."""
+        if self.identify == "print":
+            return self.info.state == "running"
+        return self.status is not None and "Identify-Printer" in self.status.operations
 
 
 def spool_of(ctx: WebContext, info: PrinterInfo) -> Path:
@@ -126,7 +136,8 @@ async def printer_detail(ctx: WebContext, keep: KeepSettings, name: str) -> Deta
     held = tuple(await asyncio.to_thread(list_held, spool))
     # on the loop's thread: the energy log's SQLite connection belongs to it
     energy = _energy(ctx, info, jobs) if jobs else {}
-    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, held, energy)
+    mode = ctx.manager.settings.identify_for(info.device_uri)
+    return Detail(info, status, jobs, kept, _documents(jobs, kept), problem, held, energy, mode)
 
 
 def _energy(ctx: WebContext, info: PrinterInfo, jobs: tuple[JobView, ...]) -> dict[int, JobEnergy]:
@@ -144,6 +155,7 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         state_reasons=list(status.reasons) if status else [],
         state_message=status.message if status else detail.problem,
         operations=sorted(status.operations) if status else [],
+        identify=detail.identify,
         jobs=jobs_json(detail.jobs, detail.documents, detail.energy),
         supplies=supplies_json(status.supplies) if status else [],
         kept=[
@@ -183,7 +195,8 @@ async def printer_action(ctx: WebContext, name: str, action: str, target: str = 
     if info.state != "running":
         raise PrinterProcessError(f"printer {info.name!r} is not running ({info.state})")
     if action == "identify":
-        return await send_identify(info.port, info.name)
+        mode = ctx.manager.settings.identify_for(info.device_uri)
+        return await identify(info, mode, ctx.clock())
     if action == "reprint":
         return await _reprint(ctx, info, target)
     if not _JOB_ID.match(target):

@@ -76,7 +76,7 @@ def _status(d: Detail, csrf: str) -> str:
         ]
     cells = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     out = f'<dl id="status">{cells}</dl>'
-    if status is not None and "Identify-Printer" in status.operations:
+    if d.can_identify:
         path = page_path(info.key) + "/identify"
         out += _button(path, csrf, "Identify", "identify", "Identify the printer")
     return out
@@ -197,7 +197,8 @@ def render_printer(
         '<script src="/static/printer.js" defer></script></head><body>'
         '<header><a href="/" class="back">&larr; All printers</a>'
         f'<h1>{escape(info.name)}</h1><span id="live">connecting…</span></header>'
-        f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}</p>'
+        f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}'
+        f' &middot; <a href="{_a(page_path(info.key))}/log" id="log-link">Log</a></p>'
         f"{note}{render_detail(d, csrf, hours, held_days)}{extra}</body></html>"
     )
 
