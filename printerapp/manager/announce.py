@@ -20,7 +20,7 @@ import logging
 from typing import Protocol
 
 from printerapp.dnssd.avahi import AvahiPublisher, Service
-from printerapp.dnssd.txt import base_txt, queue_txt
+from printerapp.dnssd.txt import TXT_ATTRIBUTES, base_txt, queue_txt
 from printerapp.errors import DnssdError, IppError
 from printerapp.ipp.client import get_printer_attributes
 from printerapp.manager.state import QueueRecord
@@ -90,7 +90,7 @@ class QueueAnnouncer:
         deadline = loop.time() + COMPLETE_TIMEOUT_S
         while True:
             try:
-                attrs = await get_printer_attributes(uri, 5)
+                attrs = await get_printer_attributes(uri, 5, list(TXT_ATTRIBUTES))
                 break
             except IppError as exc:
                 if loop.time() > deadline:
