@@ -23,6 +23,7 @@ from printerapp.dnssd.avahi import AvahiPublisher, Service
 from printerapp.dnssd.txt import TXT_ATTRIBUTES, base_txt, queue_txt
 from printerapp.errors import DnssdError, IppError
 from printerapp.ipp.client import get_printer_attributes
+from printerapp.manager.sockdiag import listening_inodes
 from printerapp.manager.state import QueueRecord
 
 __all__ = ["Announcer", "QueueAnnouncer"]
@@ -88,6 +89,13 @@ class QueueAnnouncer:
         uri = f"ipp://127.0.0.1:{record.port}/ipp/print"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + COMPLETE_TIMEOUT_S
+        # asked of the kernel until something listens: a queue waiting for its start slot
+        # costs no connection attempts (netlink refused: ask by IPP at once)
+        while loop.time() < deadline:
+            found = listening_inodes(record.port)
+            if found is None or found:
+                break
+            await asyncio.sleep(_POLL_S)
         while True:
             try:
                 attrs = await get_printer_attributes(uri, 5, list(TXT_ATTRIBUTES))

@@ -113,6 +113,8 @@ class QueueRunner:
         #: DNS-SD announcements of the queues (None: ippeveprinter announces them itself)
         self._announcer = announcer
         self._lock = asyncio.Lock()
+        #: how many ippeveprinters start at once (their announcements are not held back by it)
+        self._start_slots = asyncio.Semaphore(START_CONCURRENCY)
         self._save_handle: asyncio.TimerHandle | None = None
         #: the pid of each queue as state.json has it
         self._saved_pids: dict[str, int] = {}
@@ -269,7 +271,8 @@ class QueueRunner:
             announced = time.monotonic()
             queue = self._queue(record)
             try:
-                await queue.start()
+                async with self._start_slots:
+                    await queue.start()
             except PortInUseError:
                 log.warning("queue %r: port %d is taken; moving", record.name, port)
                 self._foreign_ports.add(port)

@@ -20,6 +20,7 @@ from printerapp.manager.announce import QueueAnnouncer
 from printerapp.manager.drivers import DatabaseDrivers, DriverPick
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on
+from printerapp.manager.queue import QueueProcess
 from printerapp.manager.system import Manager, ManagerSettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
@@ -137,9 +138,21 @@ def _browse_ipp() -> dict[str, tuple[int, str]]:
 
 @pytest.mark.timeout(180)
 def test_twenty_queues_announced_at_once_are_each_published_under_their_name(
-    tmp_path: Path, drivers: DatabaseDrivers
+    tmp_path: Path, drivers: DatabaseDrivers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = ManagerSettings(state_dir=tmp_path / "state", ports=PortRange(18480, 18520))
+    starting = {"now": 0, "most": 0}
+    real_start = QueueProcess.start
+
+    async def counted_start(queue: QueueProcess) -> None:
+        starting["now"] += 1
+        starting["most"] = max(starting["most"], starting["now"])
+        try:
+            await real_start(queue)
+        finally:
+            starting["now"] -= 1
+
+    monkeypatch.setattr(QueueProcess, "start", counted_start)
 
     async def scenario() -> tuple[list[tuple[str, int, str]], dict[str, tuple[int, str]]]:
         publisher = AvahiPublisher()
@@ -174,3 +187,5 @@ def test_twenty_queues_announced_at_once_are_each_published_under_their_name(
         assert browsed[name][0] == port
         assert '"air=none"' in browsed[name][1]
     assert not [b for b in browsed if re.search(r" #\d+$", b)]
+    # announced all at once, but no more ippeveprinters starting at a time than the bound
+    assert 1 < starting["most"] <= runner.START_CONCURRENCY
