@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,8 @@ class AvahiPublisher:
         self._settling: set[asyncio.Task[None]] = set()
         #: this host's mDNS name, the target of every service we announce (after start)
         self.host_fqdn = ""
+        #: avahi's index of each interface name asked for
+        self._if_index: dict[str, int] = {}
 
     async def start(self) -> None:
         """Connect to the system bus; raise DnssdError when avahi cannot be reached."""
@@ -154,10 +156,22 @@ class AvahiPublisher:
             return (IF_UNSPEC,)
         found = []
         for name in names:
-            found.append(
-                (await self._call("/", "Server", "GetNetworkInterfaceIndexByName", "s", name))[0]
-            )
+            if name not in self._if_index:
+                asked = await self._call("/", "Server", "GetNetworkInterfaceIndexByName", "s", name)
+                self._if_index[name] = int(asked[0])
+            found.append(self._if_index[name])
         return tuple(found)
+
+    async def _in_order(self, calls: Sequence[Coroutine[Any, Any, Any]]) -> None:
+        """Send *calls* at once and wait for every answer; raise the first failure.
+
+        D-Bus keeps the order of one connection's messages, so avahi takes
+        them as if each had waited for the last: one round trip, not several.
+        """
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
     async def _register(
         self, service: Service, name: str, interfaces: tuple[int, ...]
@@ -169,15 +183,24 @@ class AvahiPublisher:
             group = _Group(path, service, name, index)
             groups.append(group)
             args = (index, PROTO_UNSPEC, 0, name, service.type, "", "")
-            await self._call(
-                path, "EntryGroup", "AddService", "iiussssqaay", *args, service.port, txt
-            )
-            for sub in service.subtypes:
-                full = f"{sub}._sub.{service.type}"
-                await self._call(
-                    path, "EntryGroup", "AddServiceSubtype", "iiussss", *args[:6], full
-                )
-            await self._call(path, "EntryGroup", "Commit")
+            calls = [
+                self._call(
+                    path, "EntryGroup", "AddService", "iiussssqaay", *args, service.port, txt
+                ),
+                *(
+                    self._call(
+                        path, "EntryGroup", "AddServiceSubtype", "iiussss", *args[:6], sub_type
+                    )
+                    for sub_type in (f"{sub}._sub.{service.type}" for sub in service.subtypes)
+                ),
+                self._call(path, "EntryGroup", "Commit"),
+            ]
+            try:
+                await self._in_order(calls)
+            except DnssdError:
+                self._if_index.clear()  # an interface that went and came back has a new index
+                await self._free(groups)  # a refused name leaves no empty group behind
+                raise
         return groups
 
     async def _state(self, groups: Sequence[_Group], poll_s: float = 0.05) -> int:

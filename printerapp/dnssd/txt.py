@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["base_txt", "paper_max", "queue_txt"]
+__all__ = ["TXT_ATTRIBUTES", "base_txt", "paper_max", "queue_txt"]
+
+#: the printer attributes queue_txt() reads: a Get-Printer-Attributes asking for these
+#: only is a tenth of the whole answer (a hundred queues announced at once parse them all)
+TXT_ATTRIBUTES = (
+    "printer-make-and-model",
+    "document-format-supported",
+    "urf-supported",
+    "printer-uuid",
+    "color-supported",
+    "sides-supported",
+    "media-supported",
+    "media-size-supported",
+)
 
 #: every value of a TXT string must fit, with its key, in 255 bytes
 _MAX_VALUE = 200

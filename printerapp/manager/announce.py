@@ -20,9 +20,10 @@ import logging
 from typing import Protocol
 
 from printerapp.dnssd.avahi import AvahiPublisher, Service
-from printerapp.dnssd.txt import base_txt, queue_txt
+from printerapp.dnssd.txt import TXT_ATTRIBUTES, base_txt, queue_txt
 from printerapp.errors import DnssdError, IppError
 from printerapp.ipp.client import get_printer_attributes
+from printerapp.manager.sockdiag import listening_inodes
 from printerapp.manager.state import QueueRecord
 
 __all__ = ["Announcer", "QueueAnnouncer"]
@@ -42,8 +43,11 @@ _POLL_S = 0.1
 class Announcer(Protocol):
     """What the manager needs: announce a queue before it starts, withdraw it after."""
 
-    async def announce(self, record: QueueRecord) -> None:
-        """Announce the queue of *record* on its port (again, when the port changed)."""
+    async def announce(self, record: QueueRecord, ippeve_port: int = 0) -> None:
+        """Announce the queue of *record* on its port (again, when the port changed).
+
+        *ippeve_port* is where its ippeveprinter will listen (0: on the record's port).
+        """
         ...
 
     async def withdraw(self, key: str) -> None:
@@ -68,7 +72,7 @@ class QueueAnnouncer:
         host = f"[{self.admin_host}]" if ":" in self.admin_host else self.admin_host
         return f"http://{host}:{port}/"
 
-    async def announce(self, record: QueueRecord) -> None:
+    async def announce(self, record: QueueRecord, ippeve_port: int = 0) -> None:
         """Register the queue's name, port and base record, then complete it once it answers."""
         self._cancel(record.key)
         adminurl = self._adminurl(record.port)
@@ -81,16 +85,25 @@ class QueueAnnouncer:
                 "queue %r: not announced by us (%s); ippeveprinter announces it", record.name, exc
             )
             return
-        task = asyncio.create_task(self._complete(record), name=f"announce {record.key}")
+        complete = self._complete(record, ippeve_port or record.port)
+        task = asyncio.create_task(complete, name=f"announce {record.key}")
         self._completing[record.key] = task
 
-    async def _complete(self, record: QueueRecord) -> None:
+    async def _complete(self, record: QueueRecord, ippeve_port: int) -> None:
         uri = f"ipp://127.0.0.1:{record.port}/ipp/print"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + COMPLETE_TIMEOUT_S
+        # asked of the kernel until ippeveprinter listens (the front on the public port
+        # listens from the start): a queue waiting for its start slot costs no connection
+        # attempts (netlink refused: ask by IPP at once)
+        while loop.time() < deadline:
+            found = listening_inodes(ippeve_port)
+            if found is None or found:
+                break
+            await asyncio.sleep(_POLL_S)
         while True:
             try:
-                attrs = await get_printer_attributes(uri, 5)
+                attrs = await get_printer_attributes(uri, 5, list(TXT_ATTRIBUTES))
                 break
             except IppError as exc:
                 if loop.time() > deadline:

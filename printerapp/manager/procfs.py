@@ -3,7 +3,8 @@
 After starting a queue the manager must know that *its* child owns the
 port, not some other program that bound it in between (the seed's race):
 ``/proc/net/tcp*`` and ``/proc/<pid>/fd`` answer that exactly, without
-connecting to anything.  After a crash of the daemon, ``/proc/<pid>/stat``
+connecting to anything (the listening sockets are asked of the kernel's
+sock_diag first, see sockdiag).  After a crash of the daemon, ``/proc/<pid>/stat``
 and ``cmdline`` tell a queue it left behind from a recycled pid.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+
+from printerapp.manager import sockdiag
 
 __all__ = [
     "cmdline",
@@ -42,6 +45,11 @@ def parse_proc_net_tcp(text: str) -> list[tuple[int, str, int]]:
 
 def listening_inodes(port: int, proc: Path = PROC) -> set[int]:
     """Return the inodes of the sockets listening on TCP *port* (IPv4 and IPv6)."""
+    if proc == PROC:
+        # the kernel's listening table alone: /proc/net/tcp lists every connection too
+        asked = sockdiag.listening_inodes(port)
+        if asked is not None:
+            return asked
     inodes: set[int] = set()
     for table in ("tcp", "tcp6"):
         try:

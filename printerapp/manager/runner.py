@@ -124,6 +124,8 @@ class QueueRunner:
         self._internal: dict[str, int] = {}
         self._foreign_internal: set[int] = set()
         self._lock = asyncio.Lock()
+        #: how many ippeveprinters start at once (their announcements are not held back by it)
+        self._start_slots = asyncio.Semaphore(START_CONCURRENCY)
         self._save_handle: asyncio.TimerHandle | None = None
         #: the pid of each queue as state.json has it
         self._saved_pids: dict[str, int] = {}
@@ -292,7 +294,8 @@ class QueueRunner:
             announced = time.monotonic()
             queue = self._queue(record)
             try:
-                await queue.start()
+                async with self._start_slots:
+                    await queue.start()
             except PortInUseError:
                 inner = queue.launch.port
                 log.warning("queue %r: port %d is taken; moving", record.name, inner)
@@ -333,7 +336,7 @@ class QueueRunner:
 
     async def _announce(self, record: QueueRecord) -> None:
         if self._announcer is not None:
-            await self._announcer.announce(record)
+            await self._announcer.announce(record, self._ippeve_port(record))
 
     async def _stop_queue(self, key: str) -> None:
         if self._announcer is not None:

@@ -89,9 +89,10 @@ class Manager(QueueRunner):
     async def apply(self, changes: Collection[DeviceChange]) -> None:
         """Apply the added and removed devices of detection events, in order.
 
-        The added devices between two removals start together, at most
-        START_CONCURRENCY at once; their names, keys and ports are decided
-        one after another before any of them starts.
+        The added devices between two removals start together: their
+        names, keys and ports are decided one after another before any of
+        them starts; they are announced at once, and at most
+        START_CONCURRENCY ippeveprinters start at a time.
         """
         async with self._lock:
             added: list[Device] = []
@@ -120,7 +121,8 @@ class Manager(QueueRunner):
                 known.append(key)
         keys = await self._create(list(new.values()), "detected")
         await self._bounded([self._rerun_logged(k) for k in dict.fromkeys(known)])
-        await self._bounded([self._try_run(k) for k in keys])
+        # all at once: each announces itself, then waits for one of the runner's start slots
+        await asyncio.gather(*(self._try_run(k) for k in keys))
 
     def _record_for(self, device: Device) -> str | None:
         return next((k for k, r in self._records.items() if record_matches(r, device)), None)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,6 +151,8 @@ class EnergyLog:
         self.path = path
         self.tz = tz
         self.tariff = tariff
+        import sqlite3  # here: a daemon without plugs keeps no log, and saves sqlite's ~1 MB
+
         self._db = sqlite3.connect(path)
         self._db.executescript(_SCHEMA)
         self._migrate()

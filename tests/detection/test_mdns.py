@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
+from printerapp.detection import mdns_monitor
 from printerapp.detection.mdns_monitor import MdnsMonitor
 from printerapp.detection.mdns_txt import (
     OwnQueues,
@@ -263,6 +264,38 @@ def test_raw_service_of_a_driverless_printer_is_withdrawn(
     # The same host turns out to be IPP Everywhere: its raw service needs no driver either.
     assert monitor_events.wait_for(Change.REMOVED, "Modern", timeout=3) is not None
     assert [c for _, c, _ in monitor_events.events] == [Change.ADDED, Change.REMOVED]
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(30)
+def test_a_service_that_does_not_resolve_holds_no_other_back(
+    announcer: Zeroconf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # longer than the wait below: with resolves one after another the printer would show late
+    monkeypatch.setattr(mdns_monitor, "RESOLVE_TIMEOUT_MS", 8_000)
+    recorder = Recorder()
+    monitor = MdnsMonitor(recorder, interfaces=["127.0.0.1"])
+    monitor.start()
+    try:
+        # a host that answers for its service but not for its address: never resolves
+        mute = ServiceInfo(
+            PDL,
+            f"Mute.{PDL}",
+            port=9100,
+            properties={"ty": "HP LaserJet 4000"},
+            server="mute.local.",
+        )
+        announcer.register_service(mute, cooperating_responders=True)
+        time.sleep(0.3)  # its resolve has begun
+        announcer.register_service(
+            _info("Legacy", PDL, JETDIRECT, 9100), cooperating_responders=True
+        )
+        assert recorder.wait_for(Change.ADDED, "Legacy", timeout=4) is not None
+        assert [d.info for _, _, d in recorder.events] == ["Legacy"]
+        # a removal while the mute one resolves: its late answer must not bring it back
+        announcer.unregister_service(mute)
+    finally:
+        monitor.stop()
 
 
 @given(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -12,10 +14,13 @@ import pytest
 
 from printerapp.detection.records import Change, Device, DeviceChange, Transport
 from printerapp.deviceid import parse_device_id
+from printerapp.dnssd.avahi import AvahiPublisher
 from printerapp.manager import runner
+from printerapp.manager.announce import QueueAnnouncer
 from printerapp.manager.drivers import DatabaseDrivers, DriverPick
 from printerapp.manager.ports import PortRange
 from printerapp.manager.procfs import pid_listens_on
+from printerapp.manager.queue import QueueProcess
 from printerapp.manager.system import Manager, ManagerSettings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
@@ -115,3 +120,72 @@ def test_a_removal_between_additions_is_applied_in_order(
         return uris
 
     assert asyncio.run(scenario()) == ["socket://127.0.0.3:9100", "socket://127.0.0.4:9100"]
+
+
+def _browse_ipp() -> dict[str, tuple[int, str]]:
+    """Return avahi's resolved _ipp._tcp services on lo: name -> (port, TXT)."""
+    done = subprocess.run(
+        ["avahi-browse", "-rtp", "_ipp._tcp"], capture_output=True, text=True, timeout=20
+    )
+    found = {}
+    for line in done.stdout.splitlines():
+        fields = line.split(";")
+        if fields[0] == "=" and len(fields) >= 10:
+            name = re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1))), fields[3])
+            found[name] = (int(fields[8]), fields[9])
+    return found
+
+
+@pytest.mark.timeout(180)
+def test_twenty_queues_announced_at_once_are_each_published_under_their_name(
+    tmp_path: Path, drivers: DatabaseDrivers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = ManagerSettings(state_dir=tmp_path / "state", ports=PortRange(18480, 18520))
+    starting = {"now": 0, "most": 0}
+    real_start = QueueProcess.start
+
+    async def counted_start(queue: QueueProcess) -> None:
+        starting["now"] += 1
+        starting["most"] = max(starting["most"], starting["now"])
+        try:
+            await real_start(queue)
+        finally:
+            starting["now"] -= 1
+
+    monkeypatch.setattr(QueueProcess, "start", counted_start)
+
+    async def scenario() -> tuple[list[tuple[str, int, str]], dict[str, tuple[int, str]]]:
+        publisher = AvahiPublisher()
+        await publisher.start()
+        manager = Manager(
+            settings, drivers, announcer=QueueAnnouncer(publisher, ("lo",), "localhost")
+        )
+        try:
+            await manager.start()
+            await manager.apply([DeviceChange(Change.ADDED, _device(n)) for n in range(COUNT)])
+            printers = [(p.name, p.port, p.state) for p in manager.printers()]
+            names = {name for name, *_ in printers}
+            browsed: dict[str, tuple[int, str]] = {}
+            for _ in range(20):  # avahi answers once every probe is over
+                browsed = await asyncio.to_thread(_browse_ipp)
+                if names <= set(browsed):
+                    break
+                await asyncio.sleep(0.2)
+            await manager.shutdown()
+        finally:
+            await publisher.close()
+        return printers, browsed
+
+    printers, browsed = asyncio.run(scenario())
+    assert len(printers) == COUNT
+    assert {state for *_, state in printers} == {"running"}
+    assert len({name for name, *_ in printers}) == COUNT
+    assert len({port for _, port, _ in printers}) == COUNT
+    for name, port, _state in printers:
+        # our record, on the queue's own port, under the queue's own name (no "#2")
+        assert name in browsed, (name, sorted(browsed))
+        assert browsed[name][0] == port
+        assert '"air=none"' in browsed[name][1]
+    assert not [b for b in browsed if re.search(r" #\d+$", b)]
+    # announced all at once, but no more ippeveprinters starting at a time than the bound
+    assert 1 < starting["most"] <= runner.START_CONCURRENCY
