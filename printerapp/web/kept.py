@@ -33,6 +33,7 @@ __all__ = [
     "keep_documents",
     "list_kept",
     "prune",
+    "spooled_documents",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,20 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def spooled_documents(spool: Path) -> dict[str, int]:
+    """Return the documents ippeveprinter holds in *spool*: file name -> job id."""
+    try:
+        names = [e.name for e in os.scandir(spool) if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return {}
+    out = {}
+    for name in names:
+        found = _SPOOLED.match(name)
+        if found and found.group(2).lower() != "prn":
+            out[name] = int(found.group(1))
+    return out
 
 
 def keep_documents(spool: Path, jobs: Sequence[JobView], settings: KeepSettings) -> list[Path]:

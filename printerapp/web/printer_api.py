@@ -51,7 +51,14 @@ from printerapp.web.jobs import (
     queue_status,
     run_job_operation,
 )
-from printerapp.web.kept import KeepSettings, KeptDocument, find_kept, keep_documents, list_kept
+from printerapp.web.kept import (
+    KeepSettings,
+    KeptDocument,
+    find_kept,
+    keep_documents,
+    list_kept,
+    spooled_documents,
+)
 from printerapp.web.kept import prune as prune_kept
 from printerapp.web.view import WEB, WebContext
 
@@ -71,6 +78,8 @@ log = logging.getLogger(__name__)
 KEEP = web.AppKey("keep_settings", KeepSettings)
 #: seconds between keeping the listed jobs' documents (ippeveprinter deletes them 60 s after)
 KEEP_SCAN_S = 5.0
+#: seconds between prunings of the kept documents (they are kept for hours)
+PRUNE_S = 60.0
 #: the days of the energy log searched for the listed jobs (they ended within a minute)
 ENERGY_DAYS = 2
 PRINTER_ACTIONS = ("cancel", "hold", "release", "reprint", "identify")
@@ -220,17 +229,39 @@ async def _act(request: web.Request) -> web.Response:
 async def keep_loop(app: web.Application) -> None:
     """Keep the listed jobs' documents and drop expired ones, every KEEP_SCAN_S."""
     ctx, keep = app[WEB], app[KEEP]
+    #: per queue, the spooled documents whose job the queue listed (so they are kept)
+    done: dict[str, set[str]] = {}
+    pruned_at = -PRUNE_S
     while True:
+        prune = ctx.clock() - pruned_at >= PRUNE_S
         for info in ctx.manager.printers():
             spool = spool_of(ctx, info)
             try:
-                if info.state == "running":
-                    jobs = await queue_jobs(info.port)
-                    await asyncio.to_thread(keep_documents, spool, jobs, keep)
-                await asyncio.to_thread(prune_kept, spool, keep, ctx.clock())
+                if info.state == "running" and keep.hours > 0:
+                    await _keep_new(info, spool, keep, done.setdefault(info.key, set()))
+                if prune:
+                    await asyncio.to_thread(prune_kept, spool, keep, ctx.clock())
             except (IppError, OSError) as exc:
                 log.debug("%s: keeping documents: %s", info.name, exc)
+        if prune:
+            pruned_at = ctx.clock()
         await asyncio.sleep(KEEP_SCAN_S)
+
+
+async def _keep_new(info: PrinterInfo, spool: Path, keep: KeepSettings, done: set[str]) -> None:
+    """Keep the queue's newly spooled documents; ask the queue only when there are some.
+
+    An idle queue costs a directory listing, not a Get-Jobs: a hundred idle
+    queues asked every 5 s kept the daemon busy for nothing.
+    """
+    spooled = spooled_documents(spool)
+    done &= set(spooled)  # ippeveprinter deleted the others
+    if not set(spooled) - done:
+        return
+    jobs = await queue_jobs(info.port)
+    await asyncio.to_thread(keep_documents, spool, jobs, keep)
+    listed = {j.id for j in jobs}
+    done |= {name for name, job_id in spooled.items() if job_id in listed}
 
 
 def add_printer_api(app: web.Application, keep: KeepSettings) -> None:
