@@ -18,11 +18,10 @@ import os
 import re
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from printerapp.detection.records import Device
 from printerapp.manager import queue as queue_mod
@@ -39,9 +38,9 @@ from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
 from printerapp.web.power import ControllerPower
 from tests.manager.conftest import failing_ippeveprinter
-from tests.support.cupsd import free_port
 from tests.support.plugsim.shelly_sim import ShellySim
 from tests.support.sink import TcpSink
+from tests.support.webapp import served, until
 from tests.web.conftest import PXLMONO
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -105,25 +104,14 @@ async def _server(
         power=ControllerPower({"Office": ctl}, energy),
         ranker=ranker_for(db.index),
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/", manager
-    finally:
-        await runner.cleanup()
-        ctl_task.cancel()
-        await asyncio.gather(ctl_task, return_exceptions=True)
-        await ctl.plug.close()
-        await manager.shutdown()
-
-
-async def _until(check: Callable[[], bool], what: str, limit: float = 20.0) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+    async with served(app) as url:
+        try:
+            yield url, manager
+        finally:
+            ctl_task.cancel()
+            await asyncio.gather(ctl_task, return_exceptions=True)
+            await ctl.plug.close()
+            await manager.shutdown()
 
 
 @pytest.mark.usefixtures("quick")
@@ -170,16 +158,16 @@ async def _browse(
             # 3. "Power off": the simulator switches
             await row.get_by_role("button", name="Power off").click()
             await expect(page.locator("#message")).to_contain_text("plug switched off")
-            await _until(lambda: not shelly.is_on, "the simulator to switch off")
+            await until(lambda: not shelly.is_on, "the simulator to switch off", 20.0)
             await expect(row.locator("td.plug")).to_have_text("desk: off")
             # 4. "Test page": the job arrives at the sink
             await row.get_by_role("button", name="Test page").click()
             await expect(page.locator("#message")).to_contain_text("test page sent to Office")
-            await _until(lambda: bool(sink.jobs), "the test page at the sink", 60)
+            await until(lambda: bool(sink.jobs), "the test page at the sink", 60)
             assert b"HP-PCL XL" in sink.jobs[0]
             # 5. power on again: the countdown to the idle switch-off runs
             await row.get_by_role("button", name="Power on").click()
-            await _until(lambda: shelly.is_on, "the simulator to switch on")
+            await until(lambda: shelly.is_on, "the simulator to switch on", 20.0)
             await expect(row.locator("td.countdown")).to_have_text(_COUNTDOWN)
             await expect(page.locator("figure svg rect.bar")).not_to_have_count(0)
             ARTIFACTS.mkdir(exist_ok=True)

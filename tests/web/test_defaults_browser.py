@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from printerapp.detection.records import Device
 from printerapp.manager.drivers import DatabaseDrivers
@@ -22,8 +21,8 @@ from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
 from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
-from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
+from tests.support.webapp import served
 from tests.web.conftest import PXLMONO
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
 from tests.web.test_defaults import A4, ECONOMODE_ON, PXL_A4, PXL_DUPLEX, PXL_LETTER, send
@@ -44,15 +43,11 @@ async def _server(
     await manager.add_manual(Device(sink.uri, "HP LaserJet 2100"), PXLMONO, "Front Desk")
     app = control_app(manager, list)
     add_dashboard(app, manager, bind_host="127.0.0.1", state_dir=state, ranker=ranker_for(db.index))
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/", manager
-    finally:
-        await runner.cleanup()
-        await manager.shutdown()
+    async with served(app) as url:
+        try:
+            yield url, manager
+        finally:
+            await manager.shutdown()
 
 
 @pytest.mark.timeout(240)

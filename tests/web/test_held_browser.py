@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from printerapp.detection.records import Device
 from printerapp.ipp.client import print_job
@@ -29,8 +27,8 @@ from printerapp.manager.state import QueueRecord
 from printerapp.manager.system import Manager, ManagerSettings
 from printerapp.web.app import add_dashboard
 from printerapp.web.control import control_app
-from tests.support.cupsd import free_port
 from tests.support.faultsink import Fault, FaultSink
+from tests.support.webapp import served, until
 from tests.web.conftest import PXLMONO
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
 from tests.web.test_printer_api import TESTPAGE
@@ -54,22 +52,11 @@ async def _server(
     await manager.add_manual(Device(sink.uri, "HP LaserJet 2100"), PXLMONO, "Flaky")
     app = control_app(manager, list)
     add_dashboard(app, manager, bind_host="127.0.0.1", state_dir=tmp_path / "state")
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/", manager
-    finally:
-        await runner.cleanup()
-        await manager.shutdown()
-
-
-async def _until(check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
+    async with served(app) as url:
+        try:
+            yield url, manager
+        finally:
+            await manager.shutdown()
 
 
 @pytest.mark.timeout(240)
@@ -100,7 +87,7 @@ async def _browse(tmp_path: Path, db: DatabaseDrivers, sink: FaultSink) -> None:
             timeout_s=30,
         )
         assert status < 0x100
-        await _until(lambda: bool(list_held(spool)), "the job's document held", 90)
+        await until(lambda: bool(list_held(spool)), "the job's document held", 90)
         assert sink.complete_count() == 0
         browser = await pw.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
@@ -123,7 +110,7 @@ async def _browse(tmp_path: Path, db: DatabaseDrivers, sink: FaultSink) -> None:
             await row.get_by_role("button", name="Resubmit Budget <2027>").click()
             await expect(page.locator("#message")).to_contain_text("sent to the queue again")
             await expect(page.locator("#held")).to_have_count(0)
-            await _until(lambda: sink.complete_count() == 1, "the document printed", 90)
+            await until(lambda: sink.complete_count() == 1, "the document printed", 90)
             assert list_held(spool) == []
             await asyncio.sleep(2)  # and only once
             assert sink.complete_count() == 1

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from printerapp.detection.records import Device
 from printerapp.manager.drivers import DatabaseDrivers
@@ -27,8 +26,8 @@ from printerapp.web import events, queuelog
 from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
 from printerapp.web.identify import IDENTIFY_JOB_NAME
-from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
+from tests.support.webapp import served
 from tests.web.conftest import PXLMONO
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
 
@@ -69,15 +68,11 @@ async def _server(
         state_dir=tmp_path / "state",
         ranker=ranker_for(db.index),
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        await runner.cleanup()
-        await manager.shutdown()
+    async with served(app) as url:
+        try:
+            yield url
+        finally:
+            await manager.shutdown()
 
 
 @pytest.mark.timeout(300)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from printerapp.detection.records import Device
 from printerapp.ipp.client import print_job
@@ -30,6 +28,7 @@ from printerapp.web.control import control_app
 from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
 from tests.support.snmpsim import SnmpSim
+from tests.support.webapp import served
 from tests.web.conftest import PXLMONO
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
 from tests.web.test_printer_api import TESTPAGE, agent, snmp_env
@@ -61,22 +60,11 @@ async def _server(
         state_dir=tmp_path / "state",
         ranker=ranker_for(db.index),
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}/", manager
-    finally:
-        await runner.cleanup()
-        await manager.shutdown()
-
-
-async def _until(check: Callable[[], bool], what: str, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
+    async with served(app) as url:
+        try:
+            yield url, manager
+        finally:
+            await manager.shutdown()
 
 
 async def _send(manager: Manager, printer: str, name: str) -> None:
