@@ -78,11 +78,13 @@ def test_the_cli_switches_the_running_daemons_level(daemon: Daemon, tmp_path: Pa
         assert any(r["message"].startswith("[Job 1] Running command") for r in records)
         # DEBUG without a restart: the queue's request lines are kept from now on
         assert _log_level(daemon, "DEBUG").stdout == "DEBUG\n"
-        daemon.wait(
-            lambda: any(r["level"] == "DEBUG" for r in _messages(daemon, queue["name"])),
-            30,
-            "DEBUG records (the daemon polls the queue's jobs every few seconds)",
-        )
+        page = f"/api/printers/{quote(queue['name'], safe='')}"
+
+        def debug_seen() -> bool:
+            daemon.api(page)  # asks the queue for its state and jobs: request lines in its log
+            return any(r["level"] == "DEBUG" for r in _messages(daemon, queue["name"]))
+
+        daemon.wait(debug_seen, 30, "DEBUG records of the queue's requests")
         assert "log level DEBUG (was INFO)" in daemon.log.read_text()
 
 

@@ -207,6 +207,8 @@ def _job_across_midnight(case: Case, sim: Meter, tmp_path: Path) -> None:
     assert not job.estimated
     by_day = {d.day: d for d in days}
     assert set(by_day) == {dt.date(2026, 12, 31), dt.date(2027, 1, 1)}
-    slack = max(0.05, case.step_wh)
+    # a reading is stamped when its answer arrives: under load that lags the simulator's own
+    # clock by tens of ms, at 180 kW 50 ms is 2.5 Wh (a whole sample late would be 5 Wh)
+    slack = max(2.5, case.step_wh)
     assert by_day[dt.date(2026, 12, 31)].wh == pytest.approx(before, rel=tolerance, abs=slack)
     assert by_day[dt.date(2027, 1, 1)].wh == pytest.approx(after, rel=tolerance, abs=slack)
