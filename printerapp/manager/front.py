@@ -27,12 +27,15 @@ from printerapp.ipp.peek import IppRequestHead
 from printerapp.manager.frontproxy import Exchange, Rewrite, relay
 from printerapp.manager.queue import PortInUseError
 
-__all__ = ["LOOPBACK", "MAX_CONNECTIONS", "Listen", "QueueFront"]
+__all__ = ["LOOPBACK", "MAX_CONNECTIONS", "MAX_PER_ADDRESS", "Listen", "QueueFront"]
 
 log = logging.getLogger(__name__)
 
 #: connections all fronts serve at once; more wait in the kernel's backlog
 MAX_CONNECTIONS = 512
+#: connections one client address may hold open at once; more are closed at once, so that
+#: one client (a LAN host holding sockets open) cannot take every slot from the others
+MAX_PER_ADDRESS = 64
 #: (host, address family): an address a front listens on
 Listen = tuple[str, int]
 LOOPBACK: tuple[Listen, ...] = (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6))
@@ -55,6 +58,7 @@ class QueueFront:
         self._servers: dict[tuple[Listen, int], asyncio.Server] = {}
         self._lan: tuple[Listen, ...] = ()
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        self._per_address: dict[str, int] = {}
 
     @property
     def listening(self) -> set[tuple[str, int]]:
@@ -136,8 +140,22 @@ class QueueFront:
         if route is None:
             writer.close()
             return
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) else "local"
+        if self._per_address.get(address, 0) >= MAX_PER_ADDRESS:
+            log.debug(
+                "port %d: %s holds %d connections; one more refused", port, address, MAX_PER_ADDRESS
+            )
+            writer.close()
+            return
         observer = None
         if self.observer is not None:
             observer = functools.partial(self.observer, port)
-        async with self._slots:
-            await relay(reader, writer, Exchange(route[0], route[1], observer))
+        self._per_address[address] = self._per_address.get(address, 0) + 1
+        try:
+            async with self._slots:
+                await relay(reader, writer, Exchange(route[0], route[1], observer))
+        finally:
+            left = self._per_address.pop(address) - 1
+            if left:
+                self._per_address[address] = left

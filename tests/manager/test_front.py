@@ -6,6 +6,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ import pytest
 from printerapp.ipp.attrs import PRINTER_GROUP, encode_attribute
 from printerapp.ipp.peek import IppRequestHead
 from printerapp.ippprint.statusfile import PrinterStatus
+from printerapp.manager import front as front_mod
 from printerapp.manager.front import QueueFront
 from printerapp.manager.overlay import make_rewrite, status_changes
 from printerapp.manager.queue import PortInUseError
@@ -156,3 +158,27 @@ def test_a_broken_answer_passes_unchanged(tmp_path: Path) -> None:
     head = IppRequestHead((2, 0), 0x000B, 1)
     body = struct.pack(">BBHI", 2, 0, 0, 1) + bytes([PRINTER_GROUP]) + b"\x44\x00\x09cut"
     assert rewrite(head, body) == body
+
+
+def test_one_client_cannot_hold_every_connection(
+    fronted: tuple[Printer, QueueFront, int, list[tuple[int, str]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _printer, _front, port, _seen = fronted
+    monkeypatch.setattr(front_mod, "MAX_PER_ADDRESS", 4)
+    held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+    try:
+        for sock in held:  # each relayed: ippeveprinter answers a request on it
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert sock.recv(12).startswith(b"HTTP/1.1")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as extra:
+            extra.settimeout(10)
+            assert extra.recv(1) == b""  # the fifth is closed at once
+    finally:
+        for sock in held:
+            sock.close()
+    # the slots come back: a client is served again
+    deadline = time.monotonic() + 10
+    while "[PASS]" not in ipptool(f"ipp://127.0.0.1:{port}/ipp/print", GPA):
+        assert time.monotonic() < deadline, "the front did not free the client's slots"
+        time.sleep(0.2)
