@@ -46,10 +46,8 @@ def match_energy(
     return out
 
 
-def energy_json(record: JobEnergy | None) -> dict[str, Any] | None:
-    """Return a job's energy as the API shows it (None: not measured)."""
-    if record is None:
-        return None
+def energy_json(record: JobEnergy) -> dict[str, Any]:
+    """Return a job's measured energy as the API shows it."""
     return {
         "wh": round(record.wh, 3),
         "cost": None if record.cost is None else round(record.cost, 6),

@@ -17,9 +17,7 @@ from typing import Any
 
 from printerapp.errors import IppError, JobError, PrinterProcessError
 from printerapp.ipp.client import get_jobs, get_printer_attributes, identify_printer, job_operation
-from printerapp.power.energy import JobEnergy
 from printerapp.supplies.levels import SupplyLevel, supply_levels
-from printerapp.web.jobenergy import energy_json
 
 __all__ = [
     "ENDED",
@@ -248,9 +246,12 @@ async def send_identify(port: int, printer: str) -> str:
 def jobs_json(
     jobs: Sequence[JobView],
     documents: Mapping[int, str],
-    energy: Mapping[int, JobEnergy] | None = None,
+    energy: Mapping[int, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return *jobs* as the API shows them; *documents* maps job ids to kept documents."""
+    """Return *jobs* as the API shows them; *documents* maps job ids to kept documents.
+
+    *energy* maps job ids to their measured energy as the API shows it (see .jobenergy).
+    """
     measured = energy or {}
     return [
         {
@@ -265,7 +266,7 @@ def jobs_json(
             "processing": j.processing,
             "completed": j.completed,
             "document": documents.get(j.id),
-            "energy": energy_json(measured.get(j.id)),
+            "energy": measured.get(j.id),
         }
         for j in jobs
     ]

@@ -42,7 +42,7 @@ from printerapp.power.energy import JobEnergy
 from printerapp.supplies.levels import supplies_json
 from printerapp.web.http import read_json_object
 from printerapp.web.identify import identify
-from printerapp.web.jobenergy import match_energy
+from printerapp.web.jobenergy import energy_json, match_energy
 from printerapp.web.jobs import (
     JobView,
     QueueStatus,
@@ -165,7 +165,11 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         state_message=status.message if status else detail.problem,
         operations=sorted(status.operations) if status else [],
         identify=detail.identify,
-        jobs=jobs_json(detail.jobs, detail.documents, detail.energy),
+        jobs=jobs_json(
+            detail.jobs,
+            detail.documents,
+            {job_id: energy_json(record) for job_id, record in detail.energy.items()},
+        ),
         supplies=supplies_json(status.supplies) if status else [],
         kept=[
             {
