@@ -59,6 +59,7 @@ def _tree(tmp_path: Path) -> dict[str, str]:
     port = free_port()
     (common / "printerapp.toml").write_text(
         f'[server]\ncontrol = "127.0.0.1:{port}"\nports = "18300-18320"\n'
+        'internal_ports = "19300-19320"\n'
         '[detection]\nudev = false\nmdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n'
     )
     return {

@@ -51,6 +51,11 @@ def test_values_and_overrides(tmp_path: Path) -> None:
     [
         ('[server]\nports = "9000"\n', r"server\.ports: '9000' is not FIRST-LAST"),
         ('[server]\nports = "9000-8000"\n', r"server\.ports: port range 9000-8000"),
+        (
+            '[server]\nports = "18500-18600"\n',
+            r"server\.internal_ports: 18000-19000 overlaps server\.ports 18500-18600",
+        ),
+        ('[server]\ninternal_ports = "x"\n', r"server\.internal_ports: 'x' is not FIRST-LAST"),
         ('[server]\ncontrol = "localhost"\n', r"server\.control: 'localhost' is not HOST:PORT"),
         ('[server]\nlog_level = "LOUD"\n', r"server\.log_level: 'LOUD' is not one of"),
         ("[server]\nport = 1\n", r"server\.port: unknown key"),
