@@ -296,6 +296,13 @@ def test_random_rules_agree_with_cups(
     # do not model (file.c internals): gzip regex probes start at offset 0
     if gzipped and template.startswith("regex"):
         offset = 0
+    # KNOWN GAP: char, short and int past the end of what CUPS read compare bytes of its
+    # uninitialised buffer (type.c checks only that fb->length covers the width, not the
+    # offset), so there the oracle answers at random: those probes stay inside the data
+    length = len(data) + (40 if gzipped else 0)
+    for word, width in (("char(", 1), ("short(", 2), ("int(", 4)):
+        if word in template and length >= width:
+            offset = min(offset, length - width)
     rule = template.format(o=offset, n=size, v=value, b=number % 256, w=number, r=regex)
     extra = f"zt/probe {rule} priority(1000)\n"
     doc = probe_dir / "probe"
