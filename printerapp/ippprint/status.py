@@ -90,6 +90,12 @@ class StatusForwarder:
         #: the last message shown, and the backend's words about the connection
         self._said = ""
         self._why = ""
+        #: after end(), messages are the job's own ("Printed after 2 attempts"), not the printer's
+        self._ended = False
+        if status_file is not None:
+            # a new job: what an earlier one left (killed while offline, say) no longer holds
+            self._published = PrinterStatus()
+            write_status(status_file, self._published)
         #: the reasons the chain has set, in its own (CUPS) words
         self.reasons: set[str] = set()
         self._shown: set[str] = set()
@@ -178,9 +184,10 @@ class StatusForwarder:
     def message(self, text: str) -> None:
         """Show *text* as the job's ``job-state-message`` (ippeveprinter reads ERROR: only)."""
         self.messaged = True
-        self._said = text
         self._emit(f"ERROR: {text}")
-        self._publish()
+        if not self._ended:
+            self._said = text
+            self._publish()
 
     def _info(self, rest: str) -> None:
         if _UNREACHABLE.search(rest):
@@ -198,6 +205,7 @@ class StatusForwarder:
         """The printer answers again."""
         if self.reasons & {"offline", "connecting-to-device", "timed-out"}:
             self.reasons -= {"offline", "connecting-to-device", "timed-out"}
+            self._said = self._why = ""  # "not responding", "waiting to retry": no longer so
             self._sync()
 
     def say(self, line: str) -> None:
@@ -209,6 +217,7 @@ class StatusForwarder:
         self.reasons -= TRANSIENT
         self._said = self._why = ""
         self._sync()
+        self._ended = True
 
     def _sync(self, why: str = "") -> None:
         """Tell ippeveprinter the difference between the reasons shown and the reasons now."""

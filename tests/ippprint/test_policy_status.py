@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from printerapp.ippprint.delivery import parse_proc_net_tcp, undelivered
 from printerapp.ippprint.policy import Action, ErrorPolicy, RetrySettings, decide
 from printerapp.ippprint.status import StatusForwarder
+from printerapp.ippprint.statusfile import STATUS_FILE, PrinterStatus, read_status
 
 
 def test_retry_job_retries_up_to_the_limit_then_keeps() -> None:
@@ -45,6 +47,26 @@ def test_status_translation_for_ippeveprinter() -> None:
         "ATTR: printer-alert-description='none'",
     ]
     assert lines[-1] == "STATE: +toner-low"
+
+
+def test_the_printer_status_file_follows_the_job(tmp_path: Path) -> None:
+    """What the queue's front shows: the printer's state while it lasts, reset by each job."""
+    path = tmp_path / STATUS_FILE
+    path.write_text('{"reasons": ["offline"], "message": "Printer not responding."}')
+    fwd = StatusForwarder(io.BytesIO(), path)
+    assert read_status(path) == PrinterStatus()  # a killed job's leftovers do not hold
+    fwd.write(b"STATE: +connecting-to-device\n")
+    assert read_status(path) == PrinterStatus(("connecting-to-device",), "Connecting to printer.")
+    fwd.write(b"WARNING: Network host 'p' is busy, down, or unreachable; will retry.\n")
+    status = read_status(path)
+    assert status is not None
+    assert "offline" in status.reasons
+    assert status.message.startswith("Printer not responding: Network host")
+    fwd.write(b"INFO: Connected to printer.\n")
+    assert read_status(path) == PrinterStatus()  # the printer answers: nothing to add
+    fwd.end()
+    fwd.message("Printed after 2 attempts")  # the job's own words, not the printer's
+    assert read_status(path) == PrinterStatus()
 
 
 def test_waiting_for_the_printer_to_finish_ends_with_the_job() -> None:
