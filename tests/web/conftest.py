@@ -11,6 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from printerapp.detection.records import Device
+from printerapp.ipp.client import print_job
+from printerapp.ipp.request import IppAttribute
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ippeve import IPPEVEPRINTER
 from printerapp.manager.ports import PortRange
@@ -59,3 +61,20 @@ async def served(
     finally:
         await client.close()
         await manager.shutdown()
+
+
+TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf").read_bytes()
+
+
+async def send_testpage(port: int, name: str, attributes: Sequence[IppAttribute] = ()) -> None:
+    """Print CUPS's test page as alice to the queue on *port*; it must be accepted."""
+    status = await print_job(
+        port,
+        TESTPAGE,
+        user="alice",
+        job_name=name,
+        document_format="application/pdf",
+        attributes=attributes,
+        timeout_s=30,
+    )
+    assert status < 0x100

@@ -21,7 +21,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from printerapp.ipp.client import print_job
 from printerapp.ipp.request import KEYWORD, IppAttribute
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.front import QueueFront
@@ -32,11 +31,10 @@ from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
 from tests.support.server import queue_processes
 from tests.support.sink import TcpSink
-from tests.web.conftest import PXLMONO
+from tests.web.conftest import PXLMONO, send_testpage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
-TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf").read_bytes()
 A4 = "iso_a4_210x297mm"
 LETTER = "na_letter_8.5x11in"
 Client = TestClient[web.Request, web.Application]
@@ -70,19 +68,6 @@ async def serve(state: Path, db: DatabaseDrivers) -> AsyncIterator[tuple[Client,
 def queues(state: Path) -> list[int]:
     """Return the ippeveprinter pids serving *state* (not their jobs' processes)."""
     return [p for p in queue_processes(state) if "ippeveprinter" in " ".join(cmdline(p)[:1])]
-
-
-async def send(port: int, name: str, attributes: list[IppAttribute] | None = None) -> None:
-    status = await print_job(
-        port,
-        TESTPAGE,
-        user="alice",
-        job_name=name,
-        document_format="application/pdf",
-        attributes=attributes or [],
-        timeout_s=30,
-    )
-    assert status < 0x100
 
 
 async def done(client: Client, key: str, count: int) -> None:
@@ -162,7 +147,7 @@ def test_defaults_reach_jobs_that_do_not_ask(tmp_path: Path, drivers: DatabaseDr
                 port, base = info["port"], f"/api/printers/{info['key']}"
                 await api_checks(client, base)
                 # 1. before: the PPD's own defaults (Letter, one-sided)
-                await send(port, "before")
+                await send_testpage(port, "before")
                 before = sink.wait_for_jobs(1)[0]
                 await done(client, info["key"], 1)
                 assert PXL_LETTER in before
@@ -191,14 +176,14 @@ def test_defaults_reach_jobs_that_do_not_ask(tmp_path: Path, drivers: DatabaseDr
                 assert "media-source=top" in seen  # media-col-ready names the tray
                 assert "media-size={x-dimension=21000 y-dimension=29700}" in seen
                 # 3. a job that asks nothing gets them all
-                await send(port, "silent")
+                await send_testpage(port, "silent")
                 silent = sink.wait_for_jobs(2)[1]
                 await done(client, info["key"], 2)
                 assert PXL_A4 in silent
                 assert PXL_DUPLEX in silent
                 assert ECONOMODE_ON in silent
                 # 4. a job that asks gets what it asked; the rest stays the default
-                await send(
+                await send_testpage(
                     port,
                     "explicit",
                     [

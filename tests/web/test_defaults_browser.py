@@ -23,9 +23,9 @@ from printerapp.web.app import add_dashboard, ranker_for
 from printerapp.web.control import control_app
 from tests.support.sink import TcpSink
 from tests.support.webapp import served
-from tests.web.conftest import PXLMONO
+from tests.web.conftest import PXLMONO, send_testpage
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
-from tests.web.test_defaults import A4, ECONOMODE_ON, PXL_A4, PXL_DUPLEX, PXL_LETTER, send
+from tests.web.test_defaults import A4, ECONOMODE_ON, PXL_A4, PXL_DUPLEX, PXL_LETTER
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -106,7 +106,7 @@ async def _browse(state: Path, db: DatabaseDrivers, sink: TcpSink) -> None:
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], width
             # 5. a job that asks nothing prints with what the form set
-            await send(info.port, "from the form")
+            await send_testpage(info.port, "from the form")
             [out] = await asyncio.to_thread(sink.wait_for_jobs, 1)
             assert PXL_A4 in out
             assert PXL_LETTER not in out

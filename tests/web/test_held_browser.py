@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from printerapp.detection.records import Device
-from printerapp.ipp.client import print_job
 from printerapp.ippprint.policy import RETRY_INTERVAL_ENV, RETRY_LIMIT_ENV
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.held import list_held
@@ -29,9 +28,8 @@ from printerapp.web.app import add_dashboard
 from printerapp.web.control import control_app
 from tests.support.faultsink import Fault, FaultSink
 from tests.support.webapp import served, until
-from tests.web.conftest import PXLMONO
+from tests.web.conftest import PXLMONO, send_testpage
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
-from tests.web.test_printer_api import TESTPAGE
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -78,15 +76,7 @@ async def _browse(tmp_path: Path, db: DatabaseDrivers, sink: FaultSink) -> None:
     ):
         [info] = manager.printers()
         spool = manager.spool_dir / info.key
-        status = await print_job(
-            info.port,
-            TESTPAGE,
-            user="alice",
-            job_name="Budget <2027>",
-            document_format="application/pdf",
-            timeout_s=30,
-        )
-        assert status < 0x100
+        await send_testpage(info.port, "Budget <2027>")
         await until(lambda: bool(list_held(spool)), "the job's document held", 90)
         assert sink.complete_count() == 0
         browser = await pw.chromium.launch(

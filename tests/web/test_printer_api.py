@@ -19,7 +19,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from printerapp.ipp.client import print_job
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.front import QueueFront
 from printerapp.manager.ports import PortRange
@@ -31,11 +30,10 @@ from printerapp.web.control import control_app
 from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
 from tests.support.snmpsim import SnmpSim
-from tests.web.conftest import PXLMONO
+from tests.web.conftest import PXLMONO, send_testpage
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.usefixtures("avahi")]
 
-TESTPAGE = Path("/usr/share/cups/data/default-testpage.pdf").read_bytes()
 Client = TestClient[web.Request, web.Application]
 
 
@@ -102,18 +100,6 @@ async def until_job(
         await asyncio.sleep(0.2)
 
 
-async def send(port: int, name: str) -> None:
-    status = await print_job(
-        port,
-        TESTPAGE,
-        user="alice",
-        job_name=name,
-        document_format="application/pdf",
-        timeout_s=30,
-    )
-    assert status < 0x100
-
-
 @pytest.mark.timeout(240)
 def test_printer_detail_jobs_supplies_and_actions(
     tmp_path: Path, drivers: DatabaseDrivers, agent: SnmpSim
@@ -137,7 +123,7 @@ def test_printer_detail_jobs_supplies_and_actions(
         assert "Hold-Job" not in fresh["operations"]
         assert (await client.get("/api/printers/Nope")).status == 404
         # 2. a job: listed by the queue with its owner and final reason; its document kept
-        await send(port, "report <1>")
+        await send_testpage(port, "report <1>")
         done = await until_job(client, lambda j: j["state"] == "completed")
         [job] = done["jobs"]
         assert (job["name"], job["user"]) == ("report <1>", "alice")
@@ -188,7 +174,7 @@ def test_printer_detail_jobs_supplies_and_actions(
             },
         )
         port = (await resp.json())["printer"]["port"]
-        await send(port, "stuck")
+        await send_testpage(port, "stuck")
         sent = time.monotonic()
         await until_job(client, lambda j: j["state"] == "processing", "Back%20Room")
         # what the backend says about the printer reaches clients within 5 s, in CUPS's words
@@ -241,7 +227,7 @@ def test_page_escapes_and_forms_need_csrf(
                 )
                 assert resp.status == 201, await resp.text()
                 info = (await resp.json())["printer"]
-                await send(info["port"], "<script>alert(1)</script>")
+                await send_testpage(info["port"], "<script>alert(1)</script>")
                 sink.wait_for_jobs(1)
                 key = info["key"]
                 await until_job(client, lambda j: j["state"] == "completed", key)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from printerapp.detection.records import Device
-from printerapp.ipp.client import print_job
 from printerapp.manager.drivers import DatabaseDrivers
 from printerapp.manager.ports import PortRange
 from printerapp.manager.system import Manager, ManagerSettings
@@ -29,9 +28,9 @@ from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
 from tests.support.snmpsim import SnmpSim
 from tests.support.webapp import served
-from tests.web.conftest import PXLMONO
+from tests.web.conftest import PXLMONO, send_testpage
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, STEP_MS
-from tests.web.test_printer_api import TESTPAGE, agent, snmp_env
+from tests.web.test_printer_api import agent, snmp_env
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -68,16 +67,7 @@ async def _server(
 
 
 async def _send(manager: Manager, printer: str, name: str) -> None:
-    port = next(p.port for p in manager.printers() if p.name == printer)
-    status = await print_job(
-        port,
-        TESTPAGE,
-        user="alice",
-        job_name=name,
-        document_format="application/pdf",
-        timeout_s=30,
-    )
-    assert status < 0x100
+    await send_testpage(next(p.port for p in manager.printers() if p.name == printer), name)
 
 
 @pytest.mark.timeout(240)
