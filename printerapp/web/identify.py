@@ -19,7 +19,7 @@ from printerapp.manager.system import PrinterInfo
 from printerapp.web.jobs import send_identify
 from printerapp.web.logring import redact
 
-__all__ = ["IDENTIFY_JOB_NAME", "SEND_TIMEOUT_S", "identify", "identify_pdf"]
+__all__ = ["IDENTIFY_JOB_NAME", "SEND_TIMEOUT_S", "identify", "identify_pdf", "pdf_file"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,11 @@ def identify_pdf(name: str, device_uri: str, queue_uri: str, when: float) -> byt
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
     ]
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes]) -> bytes:
+    """Assemble a PDF of *objects* (object 1 is the catalog) with a correct xref table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, 1):

@@ -11,6 +11,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from printerapp.web.identify import pdf_file
+
 __all__ = ["DOCUMENTS", "bomb_pdf", "empty_file", "endless_ps", "huge_file", "nested_pdf"]
 
 #: each form of the bomb draws the next this many times, this deep (10**12 fills)
@@ -22,28 +24,13 @@ NESTED_FORMS = 5_000
 HUGE_BYTES = 200 * 1024 * 1024
 
 
-def _pdf(objects: list[bytes]) -> bytes:
-    """Assemble a PDF of *objects* (object 1 is the catalog) with a correct xref."""
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
 def _stream(content: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(content), extra) + content + b"\nendstream"
 
 
 def _page_pdf(page_extra: bytes, content: bytes, more: list[bytes]) -> bytes:
     """A one-page A4 PDF: catalog 1, pages 2, page 3, contents 4, then *more* from 5."""
-    return _pdf(
+    return pdf_file(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
