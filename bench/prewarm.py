@@ -39,13 +39,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE  # noqa: E402
 from tests.support.avahi import loopback_avahi  # noqa: E402
 from tests.support.plugsim.kasa_sim import KasaSim  # noqa: E402
 from tests.support.plugsim.shelly_sim import ShellySim  # noqa: E402
 from tests.support.powered import PoweredPrinter  # noqa: E402
 from tests.support.ppds import extract_ppd  # noqa: E402
-from tests.support.prewarmrig import Rig, ipptool, lan_address, running_rig  # noqa: E402
+from tests.support.prewarmrig import Rig, ipptool, lan_address, print_testpage, running_rig  # noqa: E402
 
 WARMUP_S = 20.0
 JOB_AFTER_S = 15.0
@@ -55,14 +54,7 @@ JOB_TIMEOUT_S = 180.0
 
 
 async def _submit(rig: Rig) -> None:
-    out = await ipptool(
-        rig.uri,
-        "-f",
-        str(TESTPAGE),
-        "-d",
-        "filetype=application/pdf",
-        str(rig.printer.workdir / "print.test"),
-    )
+    out = await print_testpage(rig)
     if "job-id" not in out:
         raise RuntimeError(f"the job was refused: {out[-2000:]}")
 

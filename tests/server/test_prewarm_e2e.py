@@ -19,11 +19,10 @@ from typing import Any
 import pytest
 
 from printerapp.power.prewarm import Asked
-from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE
 from tests.support.plugsim.kasa_sim import KasaSim, simulator_available
 from tests.support.plugsim.shelly_sim import ShellySim
 from tests.support.powered import PoweredPrinter
-from tests.support.prewarmrig import Rig, ipptool, lan_address, running_rig
+from tests.support.prewarmrig import Rig, ipptool, lan_address, print_testpage, running_rig
 
 pytestmark = [pytest.mark.e2e, pytest.mark.needs_root, pytest.mark.timeout(240)]
 
@@ -85,14 +84,7 @@ async def _until(what: Callable[[], bool], within: float, message: str) -> float
 
 
 async def _print(rig: Rig) -> int:
-    out = await ipptool(
-        rig.uri,
-        "-f",
-        str(TESTPAGE),
-        "-d",
-        "filetype=application/pdf",
-        str(rig.printer.workdir / "print.test"),
-    )
+    out = await print_testpage(rig)
     found = re.search(r"job-id \(integer\) = (\d+)", out)
     assert found, out
     return int(found.group(1))

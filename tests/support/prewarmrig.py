@@ -30,7 +30,7 @@ from printerapp.power.energy import EnergyLog
 from printerapp.power.hook import PLUG_ENV, SOCKET_ENV
 from printerapp.power.prewarm import Asked
 from printerapp.server.power import ServerPower
-from tests.ippprint.test_e2e_ippeveprinter import Printer
+from tests.ippprint.test_e2e_ippeveprinter import TESTPAGE, Printer
 from tests.support.cupsd import free_port
 from tests.support.powered import PoweredPrinter
 
@@ -177,3 +177,15 @@ async def ipptool(uri: str, *args: str) -> str:
         check=False,
     )
     return done.stdout + done.stderr
+
+
+async def print_testpage(rig: Rig) -> str:
+    """Print CUPS's test page through the rig's front with ipptool; return ipptool's output."""
+    return await ipptool(
+        rig.uri,
+        "-f",
+        str(TESTPAGE),
+        "-d",
+        "filetype=application/pdf",
+        str(rig.printer.workdir / "print.test"),
+    )
