@@ -22,8 +22,10 @@ cups-driverd, agreement >= 95 %.  ``--check`` turns a miss into exit 1.
 ``--real-ids [TSV]`` measures coverage on real printers' device IDs instead
 (see :mod:`tests.ppd.realids`): answered by cups-driverd, agreeing with it,
 answered only by us and with what, answered by neither by make, and the
-share with a model-specific driver; every printer without one is listed with
-the reason.  Targets: agreement >= 99.5 % where cups-driverd answers, and,
+share the manager would give a model-specific driver on this host (without
+HP's plugin: a free driver for the same printer, or none with that reason);
+every printer without one is listed with the reason.  Targets: agreement
+>= 99.5 % where cups-driverd answers, and,
 with the full driver set (``DRIVERS=all scripts/setup.sh``), >= 85 % with a
 model-specific driver.  ``--drivers default`` measures the default set on a
 machine with the full set, by hiding the extra packages' files from both us
@@ -51,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from printerapp.cups import CupsDirs  # noqa: E402
 from printerapp.ppd.cache import load_index  # noqa: E402
+from printerapp.ppd.needs import missing_needs  # noqa: E402
 from printerapp.ppd.rank import DeviceQuery, rank  # noqa: E402
 from printerapp.ppd.settings import DriversConfig  # noqa: E402
 from tests.ppd.driverset import reexec_with_default_set  # noqa: E402
@@ -147,7 +150,10 @@ def _coverage(args: argparse.Namespace) -> int:
         (state / "cache").mkdir()
         env = dict(os.environ, CUPS_SERVERBIN=str(serverbin), CUPS_CACHEDIR=str(state / "cache"))
         t0 = time.perf_counter()
-        outcomes = evaluate(index, printers, lambda i, m: oracle(i, m, env), args.threads)
+        missing = missing_needs()
+        lacks = sorted(need.split(" (", 1)[0] for need in missing)
+        print(f"missing here:      {', '.join(lacks) or 'nothing'}")
+        outcomes = evaluate(index, printers, lambda i, m: oracle(i, m, env), args.threads, missing)
         print(f"oracle queries:    {len(outcomes)} in {time.perf_counter() - t0:.0f} s")
         figures = report(outcomes)
     ok = figures["agreement"] >= 99.5 and (args.drivers == "default" or figures["specific"] >= 85)

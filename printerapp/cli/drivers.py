@@ -11,7 +11,8 @@ from printerapp.errors import PrinterAppError
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes
-from printerapp.ppd.rank import DeviceQuery, rank
+from printerapp.ppd.needs import missing_needs
+from printerapp.ppd.rank import DeviceQuery, missing_need, rank, usable
 from printerapp.ppd.settings import drivers_config
 
 __all__ = ["add_arguments", "run"]
@@ -32,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _print_ranked(index: DriverIndex, args: argparse.Namespace) -> int:
-    choice = rank(index, DeviceQuery(args.device_id, args.make_model, args.uri), args.limit)
+    missing = missing_needs()
+    query = DeviceQuery(args.device_id, args.make_model, args.uri)
+    choice = usable(index, rank(index, query, args.limit), missing)
     if not choice.candidates:
         print(f"unsupported: {choice.reason}")
         return 1
@@ -43,6 +46,9 @@ def _print_ranked(index: DriverIndex, args: argparse.Namespace) -> int:
             f"{cand.score:3d}{flag}  {rec.name}  ({rec.make_and_model})"
             f"  [{'; '.join(cand.reasons)}]"
         )
+    if need := missing_need(choice, missing):
+        print(f"unsupported until it is installed: {need}")
+        return 1
     return 0
 
 

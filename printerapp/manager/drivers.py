@@ -32,7 +32,8 @@ from printerapp.errors import DriverError
 from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes, write_atomic
-from printerapp.ppd.rank import Choice, DeviceQuery, choose, rank
+from printerapp.ppd.needs import missing_needs
+from printerapp.ppd.rank import Choice, DeviceQuery, choose, missing_need, rank, usable
 from printerapp.ppd.settings import DriversConfig, drivers_config
 
 __all__ = [
@@ -84,9 +85,14 @@ class Drivers(Protocol):
 class DatabaseDrivers:
     """The manager's Drivers, over the PPD index."""
 
-    def __init__(self, index: DriverIndex, config: DriversConfig) -> None:
+    def __init__(
+        self, index: DriverIndex, config: DriversConfig, missing: frozenset[str] | None = None
+    ) -> None:
         self.index = index
         self.config = config
+        #: what drivers need that this host lacks (HP's plugin...); None: look at each choice,
+        #: so a plugin installed meanwhile counts (a few stat calls)
+        self.missing = missing
 
     @classmethod
     def from_config(
@@ -102,10 +108,16 @@ class DatabaseDrivers:
     def choose(self, device: Device) -> DriverPick:
         """Return the best driver for *device*; raise DriverError with the reason."""
         query = DeviceQuery(str(device.device_id), device.make_and_model, device.uri)
-        choice = choose(self.index, query, self.config.pinned(device.uri, device.serial))
+        pinned = self.config.pinned(device.uri, device.serial)
+        missing = missing_needs() if self.missing is None else self.missing
+        choice = choose(self.index, query, pinned, missing)
         best = choice.best
         if best is None:
             raise DriverError(choice.reason)
+        if need := missing_need(choice, missing):
+            if not best.pinned:
+                raise DriverError(f"{need}; once installed, re-plug the printer or restart")
+            log.warning("%s: the pinned driver %s", device.uri, need)
         if best.generic:
             log.info("%s: no model match; generic driver %s", device.uri, best.record.name)
         return DriverPick(best.record.name, best.record.make_and_model, best.generic)
@@ -292,7 +304,7 @@ class IdleIndexRanker:
             self._index = DatabaseDrivers.from_config(config, self.state_dir).index
             asyncio.get_running_loop().call_later(INDEX_IDLE_S, self._drop)
         self._last_use = time.monotonic()
-        return rank(self._index, query, limit)
+        return usable(self._index, rank(self._index, query, limit), missing_needs())
 
     def _drop(self) -> None:
         idle = time.monotonic() - self._last_use

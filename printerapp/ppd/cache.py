@@ -44,7 +44,7 @@ __all__ = ["CACHE_FORMAT", "LoadStats", "cache_file", "load_index"]
 log = logging.getLogger(__name__)
 
 #: bump when DriverRecord or the cached layout changes
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 #: threads reading sources in parallel (driver programs mostly wait on I/O)
 READ_THREADS = 4
 

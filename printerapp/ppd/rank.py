@@ -25,11 +25,13 @@
 6. Otherwise the device is unsupported, with the reason.
 
 A driver that needs more than free software (hplip's PPDs for printers that
-need HP's proprietary plugin) says so in its reasons.  When CUPS's first
-choice is such a driver and a free driver exists for the same printer (any
-of the plugin PPD's own spellings of it; foo2zjs for the LaserJet 1018/1020),
-the free one is put first: here, too, we disagree with cups-driverd on
-purpose, since without the plugin its choice prints nothing.
+need HP's proprietary plugin) says so in its reasons, and :func:`rank`
+keeps it where CUPS puts it.  Whether this host has what it needs is a
+separate question (:mod:`printerapp.ppd.needs`), answered by :func:`usable`:
+when CUPS's first choice needs what is missing and a free driver exists for
+the same printer (any of the plugin PPD's own spellings of it; foo2zjs for
+the LaserJet 1018/1020), the free one is put first, since without the plugin
+CUPS's choice prints nothing.  With the plugin installed CUPS's choice stands.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from printerapp.ppd.match import compile_query
 from printerapp.ppd.records import DriverRecord
 from printerapp.ppd.respell import backend_make_model, respellings
 
-__all__ = ["Candidate", "Choice", "DeviceQuery", "choose", "rank"]
+__all__ = ["Candidate", "Choice", "DeviceQuery", "choose", "missing_need", "rank", "usable"]
 
 #: CMD languages -> the generic model to offer, best first
 GENERIC_MODELS: tuple[tuple[frozenset[str], str], ...] = (
@@ -147,8 +149,10 @@ def _generic_candidates(index: DriverIndex, dev: DeviceId) -> list[Candidate]:
     return out
 
 
-def _free_first(index: DriverIndex, found: list[Candidate]) -> list[Candidate]:
-    """Put free drivers for the same printer before a first choice that needs a plugin."""
+def _usable_first(
+    index: DriverIndex, found: tuple[Candidate, ...], missing: frozenset[str]
+) -> Choice:
+    """Put the drivers for the same printer whose needs are met before a first that needs more."""
     first = found[0].record
     models = sorted(
         {
@@ -157,13 +161,24 @@ def _free_first(index: DriverIndex, found: list[Candidate]) -> list[Candidate]:
             if r.make_and_model == first.make_and_model
         }
     )
-    why = f"free driver for this model; {first.make_and_model!r} needs {first.needs}"
-    free: dict[str, Candidate] = {}
+    lacks = f"{first.make_and_model!r} needs {first.needs}"
+    why = f"prints here without it: {lacks}, which is not installed"
+    front: dict[str, Candidate] = {}
+    also: dict[str, str] = {}  # the other drivers' missing needs, by need
     for make, model in models:
         for rec in index.same_model(make, model):
-            if not rec.needs and not rec.generic:
-                free.setdefault(rec.name, Candidate(rec, 0, (why,)))
-    return [*free.values(), *(c for c in found if c.record.name not in free)]
+            if rec.generic or rec.name == first.name:
+                continue
+            if rec.needs in missing:
+                if rec.needs != first.needs:
+                    also.setdefault(rec.needs, rec.make_and_model)
+            else:
+                front.setdefault(rec.name, Candidate(rec, 0, (why, *_needs(rec))))
+    rest = tuple(c for c in found if c.record.name not in front)
+    if front:
+        return Choice((*front.values(), *rest))
+    reason = lacks + "".join(f"; {mm!r} needs {need}" for need, mm in sorted(also.items()))
+    return Choice(rest, reason)
 
 
 def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
@@ -173,8 +188,6 @@ def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     if not found and dev.model:
         same_model = index.same_model(dev.manufacturer, dev.model)
         found = _respelled_candidates(index, dev, same_model) or _same_model_candidates(same_model)
-    if found and found[0].record.needs:
-        found = _free_first(index, found)
     found = found or _generic_candidates(index, dev)
     if not found:
         what = dev.make_and_model or query.make_model or query.device_id or "device"
@@ -184,11 +197,39 @@ def rank(index: DriverIndex, query: DeviceQuery, limit: int = 0) -> Choice:
     return Choice(tuple(found[:limit] if limit > 0 else found))
 
 
-def choose(index: DriverIndex, query: DeviceQuery, pinned: str | None = None) -> Choice:
-    """Return the ranked choice for a device, a pinned PPD first when configured."""
+def usable(index: DriverIndex, choice: Choice, missing: frozenset[str]) -> Choice:
+    """Return *choice*, drivers whose needs are met first when its first needs what is *missing*.
+
+    The candidates that need it stay, with their reason, after those; when
+    there is none the first candidate still needs it, and the choice's
+    reason names every missing need that would make the printer print
+    (:func:`missing_need`).
+    """
+    best = choice.best
+    if best is None or best.pinned or not best.record.needs or best.record.needs not in missing:
+        return choice
+    return _usable_first(index, choice.candidates, missing)
+
+
+def missing_need(choice: Choice, missing: frozenset[str]) -> str:
+    """Return why the first choice cannot print here ("" when it can)."""
+    best = choice.best
+    if best is None or not best.record.needs or best.record.needs not in missing:
+        return ""
+    return choice.reason or f"{best.record.make_and_model!r} needs {best.record.needs}"
+
+
+def choose(
+    index: DriverIndex,
+    query: DeviceQuery,
+    pinned: str | None = None,
+    missing: frozenset[str] = frozenset(),
+) -> Choice:
+    """Return the usable choice for a device, a pinned PPD first when configured."""
     if pinned is not None:
         rec = index.get(pinned)
         if rec is not None:
-            return Choice((Candidate(rec, 0, ("pinned in the configuration",), pinned=True),))
+            why = ("pinned in the configuration", *_needs(rec))
+            return Choice((Candidate(rec, 0, why, pinned=True),))
         return Choice((), f"the pinned PPD {pinned!r} is not known")
-    return rank(index, query)
+    return usable(index, rank(index, query), missing)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from printerapp.deviceid import normalize_manufacturer, parse_device_id
 from printerapp.ppd.listline import ListEntry
+from printerapp.ppd.needtable import record_needs
 
 __all__ = [
     "DriverRecord",
@@ -19,9 +20,6 @@ _RECOMMENDED = " (recommended)"
 _DRV_FLAG = re.compile(r"(?:^|,)([RC])([01])(?=,|$)")
 #: PPDs that drive a whole class of printers, offered when no model matches
 _GENERIC = re.compile(r"\bgeneric\b", re.IGNORECASE)
-#: hplip marks the PPDs of printers its free code cannot drive alone in the NickName
-_HP_PLUGIN = "requires proprietary plugin"
-HP_PLUGIN_NEED = "HP's proprietary plugin (not free; install it with hp-plugin)"
 # cups-driverd's record buffers (size - 1): what it compares is cut to these lengths
 MAKE_MAX = 127
 MAKE_AND_MODEL_MAX = 127
@@ -85,7 +83,7 @@ class DriverRecord:
             color=color,
             recommended=_RECOMMENDED in rec.nickname or drv.get("R") == "1",
             generic=make.lower() == "generic" or bool(_GENERIC.search(rec.nickname)),
-            needs=HP_PLUGIN_NEED if _HP_PLUGIN in rec.make_and_model.lower() else rec.needs,
+            needs=rec.needs or record_needs(rec.nickname, rec.make_and_model),
             key_make_model=ascii_fold(rec.make_and_model),
             key_device_id=ascii_fold(rec.device_id),
         )

@@ -28,7 +28,8 @@ from aiohttp import web
 from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
-from printerapp.ppd.rank import Choice, DeviceQuery, rank
+from printerapp.ppd.needs import missing_needs
+from printerapp.ppd.rank import Choice, DeviceQuery, rank, usable
 from printerapp.web import (
     api,
     dashboard,
@@ -60,11 +61,16 @@ class WebParts:
     logs: LogRings
 
 
-def ranker_for(index: DriverIndex) -> Ranker:
-    """Return the driver ranking over *index* (e.g. ``DatabaseDrivers.index``)."""
+def ranker_for(index: DriverIndex, missing: frozenset[str] | None = None) -> Ranker:
+    """Return the driver ranking over *index* (e.g. ``DatabaseDrivers.index``).
+
+    Drivers needing what this host lacks (*missing*, found on the host when
+    None) come after the free ones, as the manager would choose.
+    """
+    lacking = missing_needs() if missing is None else missing
 
     def ranked(query: DeviceQuery, limit: int) -> Choice:
-        return rank(index, query, limit)
+        return usable(index, rank(index, query, limit), lacking)
 
     return ranked
 

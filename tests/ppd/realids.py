@@ -8,8 +8,13 @@ with the make-and-model a CUPS backend derives from it, and falls in one of:
 * only we answer: respelled, same model, or a generic PPD;
 * neither answers.
 
-A printer gets a *model-specific* driver when our first choice is not a
-generic PPD.  Every printer without one is listed with the reason.
+Agreement is on the ranking (:func:`~printerapp.ppd.rank.rank`, CUPS's
+order).  Coverage is on what the manager would install on this host
+(:func:`~printerapp.ppd.rank.choose` with the host's missing needs): without
+HP's plugin, a free driver for the same printer instead of hplip's plugin
+driver, or no driver and the reason "needs HP's proprietary plugin".  A
+printer gets a *model-specific* driver when that is not a generic PPD.
+Every printer without one is listed with the reason.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 
 from printerapp.deviceid import normalize_manufacturer, parse_device_id
 from printerapp.ppd.index import DriverIndex
-from printerapp.ppd.rank import DeviceQuery, rank
+from printerapp.ppd.rank import DeviceQuery, choose, missing_need, rank
 from printerapp.ppd.respell import backend_make_model
 
 
@@ -44,19 +49,22 @@ class Outcome:
     """Our answer and cups-driverd's for one printer."""
 
     printer: RealId
+    #: our ranking's first PPD (CUPS's order)
     ours: str | None
-    #: our first reason (``cups score 5``, ``respelled ...``, ``generic: ...``)
+    #: the installed driver's first reason (``cups score 5``, ``respelled ...``, ``generic: ...``)
     how: str
     generic: bool
     #: why there is no driver, or what the driver needs
     reason: str
     cups: str | None
     make_and_model: str = ""
+    #: what the manager installs on this host (None: unsupported, see reason)
+    installed: str | None = None
 
     @property
     def specific(self) -> bool:
-        """True when we chose a driver for this model, not a generic one."""
-        return self.ours is not None and not self.generic
+        """True when the manager installs a driver for this model, not a generic one."""
+        return self.installed is not None and not self.generic
 
 
 def load_real_ids(path: Path) -> list[RealId]:
@@ -75,27 +83,34 @@ def evaluate(
     printers: list[RealId],
     oracle: Callable[[str, str], str | None],
     threads: int = 4,
+    missing: frozenset[str] = frozenset(),
 ) -> list[Outcome]:
-    """Rank every printer by us and by *oracle* (cups-driverd)."""
+    """Rank every printer by us and by *oracle* (cups-driverd); *missing*: the host's lacks."""
 
     def one(printer: RealId) -> Outcome:
         make_model = backend_make_model(parse_device_id(printer.device_id))
-        choice = rank(index, DeviceQuery(printer.device_id, make_model), 1)
+        query = DeviceQuery(printer.device_id, make_model)
+        ranked = rank(index, query, 1).best
+        ours = ranked.record.name if ranked else None
+        choice = choose(index, query, missing=missing)
         best = choice.best
         cups = oracle(printer.device_id, make_model)
         if best is None:
-            return Outcome(printer, None, "", False, choice.reason, cups)
+            return Outcome(printer, ours, "", False, choice.reason, cups)
+        if need := missing_need(choice, missing):
+            return Outcome(printer, ours, best.reasons[0], False, f"{need}", cups)
         generic = best.generic or best.record.generic
         needs = [r for r in best.reasons if r.startswith("needs ")]
         reason = needs[0] if needs else (best.reasons[0] if generic else "")
         return Outcome(
             printer,
-            best.record.name,
+            ours,
             best.reasons[0],
             generic,
             reason,
             cups,
             best.record.make_and_model,
+            best.record.name,
         )
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -126,10 +141,8 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print) -> dict[
     out(f"real device IDs:           {n}")
     out(f"answered by cups-driverd:  {_pct(len(answered), n)}")
     out(f"  we agree (first PPD):    {_pct(len(agree), len(answered))}")
-    free = [o for o in answered if o.ours != o.cups and o.how.startswith("free driver")]
-    out(f"  differ on purpose: a free driver instead of one needing a plugin: {len(free)}")
     for o in [o for o in answered if o.ours != o.cups]:
-        out(f"    differs: {o.printer.source}: ours={o.ours} cups={o.cups} ({o.how})")
+        out(f"    differs: {o.printer.source}: ours={o.ours} cups={o.cups}")
     out(f"answered only by us:       {_pct(len(only_ours), n)}")
     for how, count in Counter(o.how.split(" ", 1)[0] for o in only_ours).most_common():
         out(f"  {how:24s} {count}")
@@ -138,19 +151,19 @@ def report(outcomes: list[Outcome], out: Callable[[str], None] = print) -> dict[
     out(f"answered by neither:       {_pct(len(neither), n)}")
     for make, count in Counter(o.printer.make for o in neither).most_common():
         out(f"  {make:24s} {count}")
-    out(f"model-specific driver:     {_pct(len(specific), n)}")
-    for fam, count in Counter(_family(o.ours or "") for o in specific).most_common():
+    swapped = [o for o in outcomes if o.installed is not None and o.installed != o.ours]
+    out(f"installed here instead of the first choice (it needs what is missing): {len(swapped)}")
+    for o in swapped:
+        out(f"    {o.printer.source}: {o.installed} instead of {o.ours}")
+    out(f"model-specific driver installed here: {_pct(len(specific), n)}")
+    for fam, count in Counter(_family(o.installed or "") for o in specific).most_common():
         out(f"  from {fam:32s} {count}")
-    plugin = [o for o in specific if o.reason.startswith("needs ")]
-    out(f"  of which need a plugin (no free driver for the model): {len(plugin)}")
-    for o in plugin:
-        out(f"    {o.printer.source}: {o.reason} ({o.ours})")
     lacking = [o for o in outcomes if not o.specific]
-    out(f"without a model-specific driver: {len(lacking)}")
+    out(f"without a model-specific driver here: {len(lacking)}")
     for o in sorted(lacking, key=lambda o: (o.printer.make, o.printer.source)):
-        got = f"generic {o.ours}" if o.ours else "no driver"
+        got = f"generic {o.installed}" if o.installed else "no driver"
         out(f"  {o.printer.source}: {got}: {o.reason}  [{o.printer.device_id}]")
     return {
-        "agreement": 100.0 * (len(agree) + len(free)) / max(1, len(answered)),
+        "agreement": 100.0 * len(agree) / max(1, len(answered)),
         "specific": 100.0 * len(specific) / max(1, n),
     }

@@ -62,11 +62,10 @@ def test_first_choice_agrees_with_cups_driverd(real_index: DriverIndex, tmp_path
     )
     assert literal >= 0.95 * len(answered)
     assert canonical >= 0.95 * len(results)
-    # Where cups-driverd offers nothing, ours is respelled, the same model, generic, or a
-    # free driver where the model's own needs HP's proprietary plugin.
+    # Where cups-driverd offers nothing, ours is respelled, the same model, or generic.
     for case, ours, cups, _canonical, reasons in results:
         if ours is not None and cups is None:
-            allowed = ("respelled ", "same model", "generic", "free driver")
+            allowed = ("respelled ", "same model", "generic")
             # our ID parser trims the spaces around keys and values; cups-driverd's does not
             trimmed = case.label == "spaces" and reasons[0].startswith("cups score")
             assert reasons[0].startswith(allowed) or trimmed, case
@@ -103,10 +102,8 @@ def test_every_driver_family_agrees_with_cups_driverd(
     def one(case: tuple[str, str]) -> tuple[str, str, str | None, str | None]:
         fam, dev = case
         make_model = backend_make_model(parse_device_id(dev))
-        # CUPS's own order: a free driver put before a plugin-needing one is set aside
-        ranked = rank(real_index, DeviceQuery(dev, make_model)).candidates
-        cups_order = [c for c in ranked if not c.reasons[0].startswith("free driver")]
-        ours = cups_order[0].record.name if cups_order else None
+        best = rank(real_index, DeviceQuery(dev, make_model), 1).best
+        ours = best.record.name if best else None
         return fam, dev, ours, oracle(dev, make_model, env)
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -7,7 +7,8 @@ import pytest
 from printerapp.deviceid import model_key
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.match import compile_query, names_key, score_device_id
-from printerapp.ppd.rank import DeviceQuery, choose, rank
+from printerapp.ppd.needtable import HP_PLUGIN_NEED, firmware_need
+from printerapp.ppd.rank import DeviceQuery, choose, missing_need, rank
 from printerapp.ppd.settings import DriversConfig
 from tests.ppd.idset import oracle
 
@@ -179,10 +180,50 @@ def test_a_driver_needing_hps_plugin_says_so(real_index: DriverIndex) -> None:
     needing = [c for c in choice.candidates if c.record.name.startswith("hplip:")]
     assert needing
     assert all("needs HP's proprietary plugin" in " ".join(c.reasons) for c in needing)
-    # cups-driverd offers only hplip's; foo2zjs drives the 1018 without the plugin
+    # the ranking is CUPS's: cups-driverd offers only hplip's, and so do we first
     assert oracle(query.device_id, query.make_model) == needing[0].record.name
-    best = choice.best
+    assert choice.best == needing[0]
+    # with the plugin installed CUPS's choice stands
+    assert choose(real_index, query, missing=frozenset()).best == needing[0]
+    assert not missing_need(choice, frozenset())
+    # without it, foo2zjs (which needs only the printer's firmware, here present) comes first
+    lacking = frozenset({HP_PLUGIN_NEED})
+    without = choose(real_index, query, missing=lacking)
+    best = without.best
     assert best is not None
     assert best.record.name == "foo2zjs:0/ppd/foo2zjs/HP-LaserJet_1018.ppd"
-    assert best.reasons[0].startswith("free driver for this model;")
+    assert best.reasons[0].startswith("prints here without it:")
     assert "needs HP's proprietary plugin" in best.reasons[0]
+    assert "not installed" in best.reasons[0]
+    assert best.reasons[1] == f"needs {firmware_need('1018')}"
+    assert not missing_need(without, lacking)
+    assert needing[0].record.name in [c.record.name for c in without.candidates]
+    # with neither the plugin nor the firmware, the reason names both ways to make it print
+    neither = frozenset({HP_PLUGIN_NEED, firmware_need("1018")})
+    refused = choose(real_index, query, missing=neither)
+    assert refused.best == needing[0]
+    need = missing_need(refused, neither)
+    assert HP_PLUGIN_NEED in need
+    assert "sihp1018.dl" in need
+
+
+def test_a_plugin_driver_without_a_free_one_is_reported(real_index: DriverIndex) -> None:
+    lacking = frozenset({HP_PLUGIN_NEED})
+    for rec in real_index.records:
+        if not (rec.name.startswith("hplip:") and rec.needs and rec.device_id):
+            continue
+        query = DeviceQuery(rec.device_id, rec.make_and_model)
+        choice = choose(real_index, query, missing=lacking)
+        if (best := choice.best) is not None and best.record.needs:
+            break
+    else:
+        pytest.skip("no plugin-only printer without a free driver in this driver set")
+    # the manager refuses it with this reason, so the printer is listed as needing the plugin
+    need = missing_need(choice, lacking)
+    assert need.endswith("needs HP's proprietary plugin (not free; install it with hp-plugin)")
+    assert best.record.make_and_model in need
+    # a pinned plugin driver is the user's choice: kept, the need still named
+    pinned = choose(real_index, query, best.record.name, lacking)
+    assert pinned.best is not None
+    assert pinned.best.pinned
+    assert missing_need(pinned, lacking)
