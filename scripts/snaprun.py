@@ -114,7 +114,8 @@ def _running(port: int) -> dict[str, Any] | None:
 
 def _config(common: Path, control: int, ppd: str | None) -> None:
     text = (
-        f'[server]\ncontrol = "127.0.0.1:{control}"\nports = "18400-18420"\nlog_level = "INFO"\n'
+        f'[server]\ncontrol = "127.0.0.1:{control}"\nports = "18400-18420"\n'
+        'internal_ports = "18430-18450"\nlog_level = "INFO"\n'
         '[detection]\nudev = false\nmdns_interfaces = ["127.0.0.1"]\nscan_interval = 3600\n'
     )
     if ppd:  # pin the demo to the variant's own driver
