@@ -89,6 +89,18 @@ def test_clients_print_through_the_front(
     assert any(op == 0x0002 for op, _client in seen)
 
 
+def test_watchers_are_told_of_each_request_with_its_port(
+    fronted: tuple[Printer, QueueFront, int, list[tuple[int, str]]],
+) -> None:
+    _printer, front, port, seen = fronted
+    watched: list[tuple[int, int]] = []
+    front.watch(lambda p, head, _client: watched.append((p, head.operation_id)))
+    out = ipptool(f"ipp://localhost:{port}/ipp/print", GPA)
+    assert "[PASS]" in out, out
+    assert watched == [(port, op) for op, _client in seen]
+    assert (port, 0x000B) in watched
+
+
 def test_the_front_completes_answers_only_while_processing(
     fronted: tuple[Printer, QueueFront, int, list[tuple[int, str]]],
 ) -> None:
