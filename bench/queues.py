@@ -45,6 +45,7 @@ from pyipp.exceptions import IPPError
 from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
+from printerapp.manager.front import MAX_PER_ADDRESS
 from tests.support.avahi import loopback_avahi
 from tests.support.server import Daemon, kill_queues, queue_processes
 
@@ -85,7 +86,14 @@ def _ready_ports(daemon: Daemon) -> list[int]:
     ports = [p["port"] for p in daemon.running()]
 
     async def ask() -> list[bool]:
-        return list(await asyncio.gather(*(_answers(port) for port in ports)))
+        # the fronts refuse one client address more than MAX_PER_ADDRESS connections at once
+        slots = asyncio.Semaphore(MAX_PER_ADDRESS // 2)
+
+        async def one(port: int) -> bool:
+            async with slots:
+                return await _answers(port)
+
+        return list(await asyncio.gather(*(one(port) for port in ports)))
 
     return [port for port, ok in zip(ports, asyncio.run(ask()), strict=True) if ok]
 
