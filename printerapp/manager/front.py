@@ -71,6 +71,11 @@ class QueueFront:
         """Tell *watcher* of each IPP request too (on the loop, before the observer)."""
         self._watchers.append(watcher)
 
+    def unwatch(self, watcher: PortObserver) -> None:
+        """Stop telling *watcher*."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
     def _observe(self, port: int, head: IppRequestHead, client: str) -> None:
         for watcher in self._watchers:
             watcher(port, head, client)

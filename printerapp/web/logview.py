@@ -192,27 +192,31 @@ async def tail_loop(app: web.Application) -> None:
 
     def request_seen(port: int, _head: object, _client: str) -> None:
         if port not in ports:
-            ports.update((p.port, p.key) for p in manager.printers())
+            ports.update((p, key) for key, p in manager.ports().items())
         if (key := ports.get(port)) is not None:
             tail.wake(key, queuelog.WOKEN_S)
             woken.set()
 
     if manager.front is not None:
         manager.front.watch(request_seen)
-    while True:
-        woken.clear()
-        due = tail.due()
-        if due is None:  # every queue's turn
-            printers = manager.printers()
-            ports = {p.port: p.key for p in printers}
-            await asyncio.to_thread(tail.poll, [p.key for p in printers])
-        elif due:
-            await asyncio.to_thread(tail.poll, due, every=False)
-        if tail.busy():
-            await asyncio.sleep(queuelog.TAIL_S)
-        else:  # until the next sweep, or at once when a request reaches a queue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(woken.wait(), tail.next_sweep())
+    try:
+        while True:
+            woken.clear()
+            due = tail.due()
+            if due is None:  # every queue's turn
+                queues = manager.ports()
+                ports = {port: key for key, port in queues.items()}
+                await asyncio.to_thread(tail.poll, list(queues))
+            elif due:
+                await asyncio.to_thread(tail.poll, due, every=False)
+            if tail.busy():
+                await asyncio.sleep(queuelog.TAIL_S)
+            else:  # until the next sweep, or at once when a request reaches a queue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), tail.next_sweep())
+    finally:
+        if manager.front is not None:
+            manager.front.unwatch(request_seen)
 
 
 def add_log_view(app: web.Application, rings: LogRings | None = None) -> LogRings:

@@ -94,11 +94,18 @@ def test_watchers_are_told_of_each_request_with_its_port(
 ) -> None:
     _printer, front, port, seen = fronted
     watched: list[tuple[int, int]] = []
-    front.watch(lambda p, head, _client: watched.append((p, head.operation_id)))
+
+    def watcher(p: int, head: IppRequestHead, _client: str) -> None:
+        watched.append((p, head.operation_id))
+
+    front.watch(watcher)
     out = ipptool(f"ipp://localhost:{port}/ipp/print", GPA)
     assert "[PASS]" in out, out
     assert watched == [(port, op) for op, _client in seen]
     assert (port, 0x000B) in watched
+    front.unwatch(watcher)
+    assert "[PASS]" in ipptool(f"ipp://localhost:{port}/ipp/print", GPA)
+    assert len(watched) < len(seen)  # the observer is still told; the watcher no more
 
 
 def test_the_front_completes_answers_only_while_processing(
