@@ -53,6 +53,8 @@ class QueueFront:
 
     def __init__(self, observer: PortObserver | None = None) -> None:
         self.observer = observer
+        #: also told of each request (the queue-log follower: a request means lines to read)
+        self._watchers: list[PortObserver] = []
         #: public port -> (ippeveprinter's internal port, the rewrite of its answers)
         self._upstream: dict[int, tuple[int, Rewrite]] = {}
         self._servers: dict[tuple[Listen, int], asyncio.Server] = {}
@@ -64,6 +66,21 @@ class QueueFront:
     def listening(self) -> set[tuple[str, int]]:
         """The (address, port) pairs served now."""
         return {(listen[0], port) for listen, port in self._servers}
+
+    def watch(self, watcher: PortObserver) -> None:
+        """Tell *watcher* of each IPP request too (on the loop, before the observer)."""
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: PortObserver) -> None:
+        """Stop telling *watcher*."""
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+    def _observe(self, port: int, head: IppRequestHead, client: str) -> None:
+        for watcher in self._watchers:
+            watcher(port, head, client)
+        if self.observer is not None:
+            self.observer(port, head, client)
 
     def upstream(self, port: int) -> int | None:
         """Return the internal port behind public *port* (None: no such queue)."""
@@ -149,8 +166,8 @@ class QueueFront:
             writer.close()
             return
         observer = None
-        if self.observer is not None:
-            observer = functools.partial(self.observer, port)
+        if self.observer is not None or self._watchers:
+            observer = functools.partial(self._observe, port)
         self._per_address[address] = self._per_address.get(address, 0) + 1
         try:
             async with self._slots:

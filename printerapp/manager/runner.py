@@ -396,6 +396,10 @@ class QueueRunner:
             ippeve_port=queue.launch.port if queue else 0,
         )
 
+    def ports(self) -> dict[str, int]:
+        """Return each queue's key and public port (cheaper than :meth:`printers`)."""
+        return {key: record.port for key, record in self._records.items()}
+
     def printers(self) -> list[PrinterInfo]:
         """Return every queue, sorted by name."""
         return sorted((self._info(k) for k in self._records), key=lambda p: p.name)

@@ -74,6 +74,8 @@ class EventHub:
         self.closed = False
         #: events published so far (the SSE ``id``)
         self.count = 0
+        #: set when a client connects: :func:`watch` sleeps on it while nobody listens
+        self._joined = asyncio.Event()
 
     @property
     def clients(self) -> int:
@@ -103,11 +105,18 @@ class EventHub:
         self._loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Event] = asyncio.Queue(self.limit)
         self._clients.add(queue)
+        self._joined.set()
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
         """Forget a client."""
         self._clients.discard(queue)
+
+    async def wait_for_client(self) -> None:
+        """Return once a client is connected (at once if one is)."""
+        while not self._clients:
+            self._joined.clear()
+            await self._joined.wait()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Remember the loop that :meth:`publish_threadsafe` must reach."""
@@ -176,14 +185,16 @@ async def watch(hub: EventHub, snapshot: Snapshot, interval: float | None = None
     """Publish ``printers`` whenever ``await snapshot()`` changes; run until cancelled.
 
     With no client connected nothing is computed (a snapshot asks every queue
-    for its jobs).  The first snapshot after a client connects is published
-    too: it may repeat the one the client got on connecting, which is
-    harmless, and nothing that changed in between is lost.
+    for its jobs) and the loop sleeps until one connects.  The first snapshot
+    after a client connects is published too: it may repeat the one the
+    client got on connecting, which is harmless, and nothing that changed in
+    between is lost.
     """
     last = None
     while True:
         if hub.clients == 0:
             last = None
+            await hub.wait_for_client()
         else:
             current = json.dumps(await snapshot(), sort_keys=True)
             if current != last:

@@ -54,6 +54,7 @@ __all__ = ["LOG_RINGS", "add_log_view", "render_log_page"]
 log = logging.getLogger(__name__)
 
 LOG_RINGS = web.AppKey("log_rings", LogRings)
+QUEUE_LOGS = web.AppKey("queue_logs", queuelog.QueueLogTail)
 #: where the level form may send the browser back to: a path of this server
 _LOCAL_PATH = re.compile(r"^/(?:[A-Za-z0-9._~%!$&'()*+,;=:@-][^\\\s]*)?$")
 _HEADERS = {
@@ -79,6 +80,7 @@ def _entries(request: web.Request, info: PrinterInfo) -> list[LogEntry]:
     names = [info.key, info.name]
     if (power := request.app[WEB].power.status(info.name)) is not None:
         names.append(PLUG + power.plug)  # the records of the plug that powers it
+    request.app[QUEUE_LOGS].wake(info.key)  # someone is reading it: follow it closely
     return request.app[LOG_RINGS].entries(names, _minimum(request), int(after))
 
 
@@ -182,19 +184,46 @@ async def _log_page(request: web.Request) -> web.Response:
 
 
 async def tail_loop(app: web.Application) -> None:
-    """Follow every queue's log, every queuelog.TAIL_S."""
-    manager = app[WEB].manager
-    tail = queuelog.QueueLogTail(manager.log_dir)
-    while True:
-        keys = [p.key for p in manager.printers()]
-        await asyncio.to_thread(tail.poll, keys)
-        await asyncio.sleep(queuelog.TAIL_S)
+    """Follow the queues' logs: a busy one every queuelog.TAIL_S, each every IDLE_TAIL_S."""
+    manager, tail = app[WEB].manager, app[QUEUE_LOGS]
+    woken = asyncio.Event()
+    #: public port -> queue key, for the requests the fronts see
+    ports: dict[int, str] = {}
+
+    def request_seen(port: int, _head: object, _client: str) -> None:
+        if port not in ports:
+            ports.update((p, key) for key, p in manager.ports().items())
+        if (key := ports.get(port)) is not None:
+            tail.wake(key, queuelog.WOKEN_S)
+            woken.set()
+
+    if manager.front is not None:
+        manager.front.watch(request_seen)
+    try:
+        while True:
+            woken.clear()
+            due = tail.due()
+            if due is None:  # every queue's turn
+                queues = manager.ports()
+                ports = {port: key for key, port in queues.items()}
+                await asyncio.to_thread(tail.poll, list(queues))
+            elif due:
+                await asyncio.to_thread(tail.poll, due, every=False)
+            if tail.busy():
+                await asyncio.sleep(queuelog.TAIL_S)
+            else:  # until the next sweep, or at once when a request reaches a queue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), tail.next_sweep())
+    finally:
+        if manager.front is not None:
+            manager.front.unwatch(request_seen)
 
 
 def add_log_view(app: web.Application, rings: LogRings | None = None) -> LogRings:
     """Add the log routes to *app* (which holds WEB); keep records while it runs."""
     rings = LogRings() if rings is None else rings
     app[LOG_RINGS] = rings
+    app[QUEUE_LOGS] = queuelog.QueueLogTail(app[WEB].manager.log_dir)
     app.router.add_get("/api/printers/{name}/log", _log_json)
     app.router.add_get("/api/log-level", _get_level)
     app.router.add_post("/api/log-level", _post_level)

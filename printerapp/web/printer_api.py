@@ -17,8 +17,9 @@ POST     /api/printers/{name}/identify                   ``{"message"}`` (Identi
 =======  ==============================================  ==================================
 
 ``{name}`` is the service name (URL-encoded) or the queue key.  A
-background task keeps the documents of listed jobs (:mod:`.kept`) every
-:data:`KEEP_SCAN_S` and drops expired ones.
+background task keeps the documents of listed jobs (:mod:`.kept`) and
+drops expired ones: every :data:`KEEP_SCAN_S` of the queues a request
+reached (the fronts tell of each), every :data:`KEEP_SWEEP_S` of all.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -65,6 +67,7 @@ from printerapp.web.view import WEB, WebContext
 __all__ = [
     "KEEP",
     "KEEP_SCAN_S",
+    "KEEP_SWEEP_S",
     "PRINTER_ACTIONS",
     "Detail",
     "add_printer_api",
@@ -76,8 +79,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KEEP = web.AppKey("keep_settings", KeepSettings)
-#: seconds between keeping the listed jobs' documents (ippeveprinter deletes them 60 s after)
+#: seconds between keeping the listed jobs' documents, of the queues a request reached
 KEEP_SCAN_S = 5.0
+#: seconds between looks at every queue's spool (ippeveprinter deletes a job's 60 s after it)
+KEEP_SWEEP_S = 30.0
 #: seconds between prunings of the kept documents (they are kept for hours)
 PRUNE_S = 60.0
 #: the days of the energy log searched for the listed jobs (they ended within a minute)
@@ -231,25 +236,68 @@ async def _act(request: web.Request) -> web.Response:
 
 
 async def keep_loop(app: web.Application) -> None:
-    """Keep the listed jobs' documents and drop expired ones, every KEEP_SCAN_S."""
-    ctx, keep = app[WEB], app[KEEP]
-    #: per queue, the spooled documents whose job the queue listed (so they are kept)
-    done: dict[str, set[str]] = {}
-    pruned_at = -PRUNE_S
-    while True:
-        prune = ctx.clock() - pruned_at >= PRUNE_S
-        for info in ctx.manager.printers():
-            spool = spool_of(ctx, info)
-            try:
-                if info.state == "running" and keep.hours > 0:
-                    await _keep_new(info, spool, keep, done.setdefault(info.key, set()))
-                if prune:
-                    await asyncio.to_thread(prune_kept, spool, keep, ctx.clock())
-            except (IppError, OSError) as exc:
-                log.debug("%s: keeping documents: %s", info.name, exc)
+    """Keep the listed jobs' documents and drop expired ones (see :class:`_Keeper`)."""
+    keeper = _Keeper(app[WEB], app[KEEP])
+    front = keeper.ctx.manager.front
+    if front is not None:
+        front.watch(keeper.request_seen)
+    try:
+        while True:
+            await keeper.scan()
+            await asyncio.sleep(KEEP_SCAN_S)
+    finally:
+        if front is not None:
+            front.unwatch(keeper.request_seen)
+
+
+class _Keeper:
+    """Every KEEP_SCAN_S, the spools of the queues a request reached since; all of them
+    every KEEP_SWEEP_S (or every time, without fronts to tell of requests)."""
+
+    def __init__(self, ctx: WebContext, keep: KeepSettings) -> None:
+        self.ctx, self.keep = ctx, keep
+        #: per queue, the spooled documents whose job the queue listed (so they are kept)
+        self.done: dict[str, set[str]] = {}
+        #: the public ports a request reached since the last scan
+        self.touched: set[int] = set()
+        self.swept_at = self.pruned_at = -math.inf
+
+    def request_seen(self, port: int, _head: object, _client: str) -> None:
+        self.touched.add(port)
+
+    async def scan(self) -> None:
+        now = self.ctx.clock()
+        sweep = self.ctx.manager.front is None or now - self.swept_at >= KEEP_SWEEP_S
+        touched, self.touched = self.touched, set()
+        keeping = self.keep.hours > 0 and (sweep or bool(touched))
+        prune = now - self.pruned_at >= PRUNE_S
+        if not (keeping or prune):
+            return
+        printers = self.ctx.manager.printers()
+        if keeping:
+            self.swept_at = now if sweep else self.swept_at
+            for info in printers:
+                if info.state == "running" and (sweep or info.port in touched):
+                    await self._keep_new(info)
         if prune:
-            pruned_at = ctx.clock()
-        await asyncio.sleep(KEEP_SCAN_S)
+            self.pruned_at = now
+            spools = [spool_of(self.ctx, info) for info in printers]
+            await asyncio.to_thread(_prune_all, spools, self.keep, now)
+
+    async def _keep_new(self, info: PrinterInfo) -> None:
+        try:
+            done = self.done.setdefault(info.key, set())
+            await _keep_new(info, spool_of(self.ctx, info), self.keep, done)
+        except (IppError, OSError) as exc:
+            log.debug("%s: keeping documents: %s", info.name, exc)
+
+
+def _prune_all(spools: list[Path], keep: KeepSettings, now: float) -> None:
+    for spool in spools:
+        try:
+            prune_kept(spool, keep, now)
+        except OSError as exc:
+            log.debug("%s: pruning kept documents: %s", spool.name, exc)
 
 
 async def _keep_new(info: PrinterInfo, spool: Path, keep: KeepSettings, done: set[str]) -> None:

@@ -8,24 +8,47 @@ logger ``printerapp.queue.<key>`` with ``extra={"printer": key}``, at a level
 :func:`line_level` gives it, so the lines follow the daemon's log level and
 reach the printer's ring (:mod:`.logring`) and the daemon's own log.
 :func:`line_level` is pure.
+
+A hundred idle queues read every half second kept an idle daemon busy, so
+only a busy queue is read every :data:`TAIL_S`: one that wrote a job's
+lines, or whose log page was asked for, in the last :data:`HOT_S`; or one
+that was sent a request or wrote other lines in the last :data:`WOKEN_S`
+(:meth:`QueueLogTail.wake`).  Every queue is read every :data:`IDLE_TAIL_S`
+all the same, for what a queue writes unprompted.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BACKLOG_BYTES", "READ_LIMIT", "TAIL_S", "QueueLogTail", "line_level"]
+__all__ = [
+    "BACKLOG_BYTES",
+    "HOT_S",
+    "IDLE_TAIL_S",
+    "READ_LIMIT",
+    "TAIL_S",
+    "WOKEN_S",
+    "QueueLogTail",
+    "line_level",
+]
 
 log = logging.getLogger(__name__)
 
-#: how often the queue logs are read
+#: how often a busy queue's log is read
 TAIL_S = 0.5
+#: how often every queue's log is read, busy or not
+IDLE_TAIL_S = 5.0
+#: how long a queue stays busy after a job's last line, or after its log page asked
+HOT_S = 60.0
+#: how long it stays busy after a request reached it, or after other lines
+WOKEN_S = 3.0
 #: the most read of one log per look; a queue that writes more loses the excess (and says so)
 READ_LIMIT = 256 * 1024
 #: of a log that changed since the daemon started but was not followed yet, its last bytes
@@ -74,18 +97,65 @@ class _Followed:
 class QueueLogTail:
     """Where each queue's log was read up to, and the reading."""
 
-    def __init__(self, log_dir: Path, started: float | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: Path,
+        started: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.log_dir = log_dir
         #: logs changed after this (time.time()) are read from their start when first seen
         self.started = time.time() if started is None else started
+        self.clock = clock
         self._followed: dict[str, _Followed] = {}
+        #: the busy queues: key -> until when (clock) it is read every TAIL_S
+        self._hot: dict[str, float] = {}
+        self._swept = -math.inf
 
-    def poll(self, keys: Iterable[str]) -> int:
-        """Log the new lines of the queues *keys*; return how many (blocking: use a thread)."""
+    def poll(self, keys: Iterable[str], *, every: bool = True) -> int:
+        """Log the new lines of the queues *keys*; return how many (blocking: use a thread).
+
+        *every*: *keys* are all the queues there are, so the others are forgotten.
+        """
         keys = list(keys)
-        for gone in set(self._followed) - set(keys):
-            del self._followed[gone]
-        return sum(self._read(key) for key in keys)
+        if every:
+            for gone in set(self._followed) - set(keys):
+                self._followed.pop(gone, None)
+                self._hot.pop(gone, None)
+        total = 0
+        for key in keys:
+            lines, jobs = self._read(key)
+            if lines:
+                self.wake(key, HOT_S if jobs else WOKEN_S)
+                total += lines
+        return total
+
+    def wake(self, key: str, seconds: float = HOT_S) -> None:
+        """Read *key*'s log every TAIL_S for the next *seconds* (or longer, if so already)."""
+        until = self.clock() + seconds
+        if until > self._hot.get(key, -math.inf):
+            self._hot[key] = until
+
+    def due(self) -> list[str] | None:
+        """Return the busy queues to read now, or None when every queue is due (a sweep)."""
+        now = self.clock()
+        if now - self._swept >= IDLE_TAIL_S:
+            self._swept = now
+            return None
+        return self._busy(now)
+
+    def busy(self) -> bool:
+        """True while some queue is busy (read every TAIL_S)."""
+        return bool(self._busy(self.clock()))
+
+    def next_sweep(self) -> float:
+        """Return the seconds until every queue is read again."""
+        return max(0.0, self._swept + IDLE_TAIL_S - self.clock())
+
+    def _busy(self, now: float) -> list[str]:
+        for key in [k for k, until in list(self._hot.items()) if until <= now]:
+            del self._hot[key]
+        return list(self._hot)
 
     def _start(self, key: str, st: os.stat_result) -> _Followed:
         fresh = st.st_mtime >= self.started
@@ -93,14 +163,15 @@ class QueueLogTail:
         followed = self._followed[key] = _Followed(st.st_ino, offset)
         return followed
 
-    def _read(self, key: str) -> int:
+    def _read(self, key: str) -> tuple[int, bool]:
+        """Log *key*'s new lines; return how many, and whether one was a job's."""
         path = self.log_dir / f"{key}.log"
         followed = self._followed.get(key)
         try:
             if followed is not None:
                 st = path.stat()  # the common case, nothing new, opens nothing
                 if (st.st_ino, st.st_size) == (followed.inode, followed.offset):
-                    return 0
+                    return 0, False
             with path.open("rb") as fh:
                 st = os.fstat(fh.fileno())
                 followed = self._followed.get(key) or self._start(key, st)
@@ -108,12 +179,12 @@ class QueueLogTail:
                     # a new log: the queue started afresh and the old one was cut
                     followed.inode, followed.offset, followed.partial = st.st_ino, 0, b""
                 if st.st_size == followed.offset:
-                    return 0
+                    return 0, False
                 skipped = max(0, st.st_size - followed.offset - READ_LIMIT)
                 fh.seek(followed.offset + skipped)
                 data = fh.read(READ_LIMIT)
         except OSError:
-            return 0
+            return 0, False
         followed.offset += skipped + len(data)
         logger = logging.getLogger(f"printerapp.queue.{key}")
         extra = {"printer": key, "source": "queue"}
@@ -125,8 +196,10 @@ class QueueLogTail:
         if len(followed.partial) > _PARTIAL_LIMIT:
             lines.append(followed.partial)
             followed.partial = b""
+        jobs = False
         for raw in lines:
             line = raw.decode("utf-8", "replace").rstrip()
             if line:
+                jobs = jobs or _JOB.match(line) is not None
                 logger.log(line_level(line), "%s", line, extra=extra)
-        return len(lines)
+        return len(lines), jobs

@@ -89,6 +89,25 @@ def test_clients_print_through_the_front(
     assert any(op == 0x0002 for op, _client in seen)
 
 
+def test_watchers_are_told_of_each_request_with_its_port(
+    fronted: tuple[Printer, QueueFront, int, list[tuple[int, str]]],
+) -> None:
+    _printer, front, port, seen = fronted
+    watched: list[tuple[int, int]] = []
+
+    def watcher(p: int, head: IppRequestHead, _client: str) -> None:
+        watched.append((p, head.operation_id))
+
+    front.watch(watcher)
+    out = ipptool(f"ipp://localhost:{port}/ipp/print", GPA)
+    assert "[PASS]" in out, out
+    assert watched == [(port, op) for op, _client in seen]
+    assert (port, 0x000B) in watched
+    front.unwatch(watcher)
+    assert "[PASS]" in ipptool(f"ipp://localhost:{port}/ipp/print", GPA)
+    assert len(watched) < len(seen)  # the observer is still told; the watcher no more
+
+
 def test_the_front_completes_answers_only_while_processing(
     fronted: tuple[Printer, QueueFront, int, list[tuple[int, str]]],
 ) -> None:

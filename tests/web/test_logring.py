@@ -206,3 +206,36 @@ def test_a_flood_is_cut_and_said(
     messages = [e.message for e in rings.entries([_KEY])]
     assert messages[0] == "550 bytes of the queue's log skipped"
     assert 0 < len(messages) - 1 <= 100 // len("[Job 1] line\n") + 1
+
+
+def test_only_busy_queues_are_read_between_sweeps(tmp_path: Path, rings: LogRings) -> None:
+    now = [1000.0]
+    tail = QueueLogTail(tmp_path, started=0.0, clock=lambda: now[0])
+    quiet, busy = tmp_path / "Quiet.log", tmp_path / f"{_KEY}.log"
+    assert tail.due() is None  # the first look reads every queue
+    busy.write_text("[Job 1] Running command\n")
+    assert tail.poll([_KEY, "Quiet"]) == 1
+    assert tail.busy()
+    now[0] += queuelog.TAIL_S
+    assert tail.due() == [_KEY]  # a job's line: read every TAIL_S
+    now[0] += queuelog.HOT_S  # no job line for HOT_S: only the sweeps read it
+    assert tail.due() is None
+    assert tail.poll([_KEY, "Quiet"]) == 0
+    assert not tail.busy()
+    assert tail.due() == []
+    assert tail.next_sweep() == queuelog.IDLE_TAIL_S
+    tail.wake("Quiet", queuelog.WOKEN_S)  # a request reached its port
+    quiet.write_text("localhost Get-Jobs successful-ok\n")
+    assert tail.due() == ["Quiet"]
+    assert tail.poll(["Quiet"], every=False) == 1
+    now[0] += queuelog.WOKEN_S - 0.1
+    assert tail.due() == ["Quiet"]  # request chatter keeps it busy a little while only
+    now[0] += 0.2
+    assert tail.due() == []
+    tail.wake(_KEY)  # its log page asked
+    tail.wake(_KEY, queuelog.WOKEN_S)  # a shorter wake does not cut the longer one
+    now[0] += queuelog.IDLE_TAIL_S
+    assert tail.due() is None
+    tail.poll(["Quiet"])  # every queue there is: the other one is gone, busy or not
+    now[0] += queuelog.TAIL_S
+    assert tail.due() == []

@@ -27,6 +27,7 @@ from printerapp.manager.system import Manager, ManagerSettings
 from printerapp.web import printer_api
 from printerapp.web.app import WebParts, add_dashboard, ranker_for
 from printerapp.web.control import control_app
+from printerapp.web.kept import list_kept
 from tests.support.cupsd import free_port
 from tests.support.sink import TcpSink
 from tests.support.snmpsim import SnmpSim
@@ -246,5 +247,40 @@ def test_page_escapes_and_forms_need_csrf(
                 )
                 assert done.status == 303
                 assert "Identify-Printer+sent" in done.headers["Location"]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.timeout(120)
+def test_a_job_through_the_front_is_kept_before_the_sweep(
+    tmp_path: Path, drivers: DatabaseDrivers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one sweep of every spool at the start, none later: only the front's word that a
+    # request reached the queue gets its spool looked at
+    monkeypatch.setattr(printer_api, "KEEP_SCAN_S", 0.2)
+    monkeypatch.setattr(printer_api, "KEEP_SWEEP_S", 3600.0)
+
+    async def scenario() -> None:
+        with TcpSink() as sink:
+            async with serve(tmp_path / "state", drivers, snmp_env(9, "none")) as (
+                client,
+                manager,
+                _parts,
+            ):
+                resp = await client.post(
+                    "/api/printers", json={"device_uri": sink.uri, "ppd": PXLMONO, "name": "Lab"}
+                )
+                assert resp.status == 201, await resp.text()
+                info = (await resp.json())["printer"]
+                await asyncio.sleep(0.5)  # the keeping task's first sweep is over
+                await send_testpage(info["port"], "kept")
+                await asyncio.to_thread(sink.wait_for_jobs, 1)
+                spool = manager.spool_dir / info["key"]
+                deadline = time.monotonic() + 30
+                while not list_kept(spool):
+                    assert time.monotonic() < deadline, "the document was not kept"
+                    await asyncio.sleep(0.2)
+                [doc] = list_kept(spool)
+                assert doc.job_id == 1
 
     asyncio.run(scenario())
