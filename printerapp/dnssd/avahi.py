@@ -34,6 +34,9 @@ MAX_RENAMES = 10
 SETTLE_POLL_S = 0.5
 #: how long one D-Bus call to avahi may take
 CALL_TIMEOUT_S = 10.0
+#: services registered, updated or withdrawn at once: each has at most 4 calls in flight,
+#: and the system bus allows one connection 128 pending replies (LimitsExceeded beyond)
+MAX_BUSY = 16
 
 
 def _retrieved(call: asyncio.Future[Any]) -> None:
@@ -85,6 +88,8 @@ class AvahiPublisher:
         self._groups: dict[str, list[_Group]] = {}
         #: one lock per key: the services of different queues are registered side by side
         self._locks: dict[str, asyncio.Lock] = {}
+        #: taken after a key's lock, by every operation that talks to avahi (see MAX_BUSY)
+        self._busy = asyncio.Semaphore(MAX_BUSY)
         #: D-Bus calls under way (shielded from their callers' cancellation)
         self._calls: set[asyncio.Future[Any]] = set()
         #: the probes still running in the background (see publish)
@@ -206,7 +211,8 @@ class AvahiPublisher:
     async def _state(self, groups: Sequence[_Group], poll_s: float = 0.05) -> int:
         deadline = asyncio.get_running_loop().time() + ESTABLISH_TIMEOUT_S
         while True:
-            states = [(await self._call(g.path, "EntryGroup", "GetState"))[0] for g in groups]
+            async with self._busy:
+                states = [(await self._call(g.path, "EntryGroup", "GetState"))[0] for g in groups]
             if any(s in (COLLISION, FAILURE) for s in states) or all(
                 s == ESTABLISHED for s in states
             ):
@@ -232,7 +238,7 @@ class AvahiPublisher:
         background, so queues start without waiting for it; a name another
         host holds is then replaced by its alternative there.
         """
-        async with self._lock(key):
+        async with self._lock(key), self._busy:
             name = await self._publish_now(key, service, service.name)
         self._settle(key, service, 1)
         return name
@@ -265,7 +271,7 @@ class AvahiPublisher:
             # asked rarely: a hundred queues announced at once must not flood the bus
             await asyncio.sleep(SETTLE_POLL_S)
             state = await self._state(groups, SETTLE_POLL_S) if groups else ESTABLISHED
-            async with self._lock(key):
+            async with self._lock(key), self._busy:
                 if state != COLLISION or self._groups.get(key) is not groups:
                     if state == FAILURE:
                         log.error("avahi could not register %r", groups[0].name)
@@ -288,7 +294,7 @@ class AvahiPublisher:
 
     async def update_txt(self, key: str, txt: Sequence[tuple[str, str]]) -> None:
         """Replace the TXT record of the service published under *key*."""
-        async with self._lock(key):
+        async with self._lock(key), self._busy:
             for group in self._groups.get(key, []):
                 args = (group.interface, PROTO_UNSPEC, 0, group.name, group.service.type, "")
                 await self._call(
@@ -302,5 +308,5 @@ class AvahiPublisher:
 
     async def withdraw(self, key: str) -> None:
         """Withdraw what is published under *key* (nothing when nothing is)."""
-        async with self._lock(key):
+        async with self._lock(key), self._busy:
             await self._free(self._groups.pop(key, []))

@@ -128,3 +128,24 @@ def test_ippeveprinter_keeps_serving_under_our_announcement(tmp_path: Path) -> N
             await publisher.close()
 
     asyncio.run(scenario())
+
+
+def test_two_hundred_services_published_at_once_all_register() -> None:
+    # the system bus allows a connection 128 pending replies; a hundred queues announced
+    # at once used to send about 400 calls together and lose some to LimitsExceeded
+    async def scenario() -> None:
+        publisher = AvahiPublisher()
+        await publisher.start()
+        try:
+            names = await asyncio.gather(
+                *(publisher.publish(f"k{i}", _service(f"Bulk {i}", 19000 + i)) for i in range(200))
+            )
+            assert names == [f"Bulk {i}" for i in range(200)]
+            await asyncio.gather(
+                *(publisher.update_txt(f"k{i}", [("note", f"n{i}")]) for i in range(200))
+            )
+            await asyncio.gather(*(publisher.withdraw(f"k{i}") for i in range(200)))
+        finally:
+            await publisher.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 120))
