@@ -125,6 +125,11 @@ class AvahiPublisher:
         self._router = self._conn = None
         self._groups.clear()
 
+    @property
+    def connected(self) -> bool:
+        """True between a successful start() and close()."""
+        return self._router is not None
+
     def _lock(self, key: str) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
 

@@ -8,8 +8,10 @@ as a local collision, and ippeveprinter keeps serving.  Once the queue
 answers, its own Get-Printer-Attributes fills in the rest of the record
 (formats, URF, UUID, colour, duplex, paper sizes).
 
-If avahi cannot be reached, nothing is announced here and ippeveprinter's
-own announcement stays the fallback.
+If avahi refuses a registration it is tried again (:data:`PUBLISH_TRIES`);
+if it cannot be reached, nothing is announced here and only ippeveprinter's
+own record is out there, which names its internal loopback port: clients on
+this host find the queue through it, the LAN does not.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ PPD_QUEUE_PDL = "application/pdf,application/postscript,image/jpeg,image/pwg-ras
 SUBTYPES = ("_print", "_universal")
 #: how long a started queue may take to answer before its record stays the base one
 COMPLETE_TIMEOUT_S = 30.0
+#: registrations tried before the queue is left unannounced, and the pause between them
+PUBLISH_TRIES = 3
+PUBLISH_RETRY_S = 1.0
 _POLL_S = 0.1
 
 
@@ -78,13 +83,17 @@ class QueueAnnouncer:
         adminurl = self._adminurl(record.port)
         txt = base_txt(record.make_and_model, record.location, adminurl, PPD_QUEUE_PDL)
         service = Service(record.name, IPP_TYPE, record.port, tuple(txt), SUBTYPES, self.interfaces)
-        try:
-            await self.publisher.publish(record.key, service)
-        except DnssdError as exc:
-            log.warning(
-                "queue %r: not announced by us (%s); ippeveprinter announces it", record.name, exc
-            )
-            return
+        for attempt in range(1, PUBLISH_TRIES + 1):
+            try:
+                await self.publisher.publish(record.key, service)
+                break
+            except DnssdError as exc:
+                if attempt == PUBLISH_TRIES or not self.publisher.connected:
+                    log.warning(
+                        "queue %r: not announced (%s); the LAN will not find it", record.name, exc
+                    )
+                    return
+                await asyncio.sleep(PUBLISH_RETRY_S)
         complete = self._complete(record, ippeve_port or record.port)
         task = asyncio.create_task(complete, name=f"announce {record.key}")
         self._completing[record.key] = task

@@ -213,7 +213,11 @@ class Server:
             await self.publisher.start()
             self.own.add_local_host(self.publisher.host_fqdn)
         except DnssdError as exc:
-            log.warning("%s: ippeveprinter announces the queues itself, without AirPrint keys", exc)
+            log.warning(
+                "%s: the queues are not announced to the LAN (only ippeveprinter's own records,"
+                " of its loopback ports, without AirPrint keys)",
+                exc,
+            )
         await self.manager.start()
         self._refresh_own()
         runner = await self._control()
