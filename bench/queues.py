@@ -39,12 +39,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyipp import IPP
-from pyipp.enums import IppOperation
-from pyipp.exceptions import IPPError
 from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
+from printerapp.errors import IppError
+from printerapp.ipp.client import get_printer_attributes
+from printerapp.manager.front import MAX_PER_ADDRESS
 from tests.support.avahi import loopback_avahi
 from tests.support.server import Daemon, kill_queues, queue_processes
 
@@ -72,10 +72,8 @@ def _only_loopback() -> bool:
 async def _answers(port: int) -> bool:
     """Return True when the queue on *port* answers Get-Printer-Attributes."""
     try:
-        async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=2) as ipp:
-            message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
-            await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
-    except (IPPError, OSError):
+        await get_printer_attributes(f"ipp://127.0.0.1:{port}/ipp/print", 2)
+    except IppError:
         return False
     return True
 
@@ -84,8 +82,15 @@ def _ready_ports(daemon: Daemon) -> list[int]:
     """Return the ports of the running queues that answer (asked all at once)."""
     ports = [p["port"] for p in daemon.running()]
 
+    # the fronts take at most MAX_PER_ADDRESS connections from one address (all ports together)
+    slots = asyncio.Semaphore(MAX_PER_ADDRESS // 2)
+
+    async def one(port: int) -> bool:
+        async with slots:
+            return await _answers(port)
+
     async def ask() -> list[bool]:
-        return list(await asyncio.gather(*(_answers(port) for port in ports)))
+        return list(await asyncio.gather(*(one(port) for port in ports)))
 
     return [port for port, ok in zip(ports, asyncio.run(ask()), strict=True) if ok]
 
