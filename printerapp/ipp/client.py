@@ -131,7 +131,7 @@ async def _execute(
         reason = f"status {answer.status:#06x} ({status_name(answer.status)})"
         message = answer.operation.get("status-message")
         if isinstance(message, str) and message:
-            reason += f": {message}"
+            reason += f": {message[:255]}"  # the printer's own words: at most text(255)
         raise IppError(f"{what} on {printer_uri}: {reason}")
     return answer
 
