@@ -43,12 +43,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pyipp import IPP
-from pyipp.enums import IppOperation
-from pyipp.exceptions import IPPError
 from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
+from printerapp.errors import IppError
+from printerapp.ipp.client import get_printer_attributes
 from printerapp.manager.front import MAX_PER_ADDRESS
 from tests.support.avahi import loopback_avahi
 from tests.support.server import Daemon, kill_queues, queue_processes
@@ -77,10 +76,8 @@ def _only_loopback() -> bool:
 async def _answers(port: int) -> bool:
     """Return True when the queue on *port* answers Get-Printer-Attributes."""
     try:
-        async with IPP(f"ipp://127.0.0.1:{port}/ipp/print", request_timeout=2) as ipp:
-            message = {"operation-attributes-tag": {"attributes-natural-language": "en"}}
-            await ipp.execute(IppOperation.GET_PRINTER_ATTRIBUTES, message)
-    except (IPPError, OSError):
+        await get_printer_attributes(f"ipp://127.0.0.1:{port}/ipp/print", 2)
+    except IppError:
         return False
     return True
 

@@ -98,7 +98,7 @@ def _sizes(attrs: Mapping[str, Any]) -> list[tuple[int, int]]:
 
 
 def queue_txt(attrs: Mapping[str, Any], location: str, adminurl: str) -> list[tuple[str, str]]:
-    """Return the whole record from the queue's printer attributes (pyipp's parsed answer)."""
+    """Return the whole record from the queue's printer attributes (decoded answer)."""
     make_and_model = str(attrs.get("printer-make-and-model") or "Printer")
     txt = dict(base_txt(make_and_model, location, adminurl))
     formats = [str(f) for f in _values(attrs.get("document-format-supported"))]

@@ -8,13 +8,16 @@ code of the response.  The document itself follows the header unchanged.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from printerapp.ipp.attrs import AttrValue, encode_attribute
 
 __all__ = [
     "IppAttribute",
     "get_job_attributes",
     "job_state",
+    "operation_request",
     "print_job_header",
     "response_attributes",
     "response_status",
@@ -95,6 +98,27 @@ def get_job_attributes(printer_uri: str, job_id: int, request_id: int = 1) -> by
     """Return a complete Get-Job-Attributes request (all the job's attributes: a few)."""
     extra = [IppAttribute("job-id", INTEGER, job_id)]
     return _request(GET_JOB_ATTRIBUTES, printer_uri, extra, (), request_id)
+
+
+def operation_request(
+    operation_id: int,
+    printer_uri: str,
+    attributes: Mapping[str, AttrValue],
+    request_id: int = 1,
+) -> bytes:
+    """Return a complete request of *operation_id* with these operation *attributes*.
+
+    Any syntax and any number of values (``requested-attributes`` is a
+    1setOf keyword); they follow charset, language and ``printer-uri``.
+    """
+    operation = [
+        encode_attribute("attributes-charset", ("charset", ["utf-8"])),
+        encode_attribute("attributes-natural-language", ("naturalLanguage", ["en"])),
+        encode_attribute("printer-uri", ("uri", [printer_uri])),
+        *(encode_attribute(name, attr) for name, attr in attributes.items()),
+    ]
+    header = struct.pack(">bbhi", 2, 0, operation_id, request_id)
+    return header + bytes([OPERATION_TAG]) + b"".join(operation) + bytes([END_TAG])
 
 
 def response_attributes(body: bytes) -> dict[str, list[bytes]]:

@@ -33,6 +33,7 @@ from printerapp.manager.queue import PortInUseError, QueueStatus
 from printerapp.manager.runner import PrinterInfo, QueueEnv, QueueRunner, elapsed_ms
 from printerapp.manager.settings import ManagerSettings, PrinterOverride
 from printerapp.manager.state import QueueRecord, State, UnsupportedRecord, record_matches
+from printerapp.ppd.pwgmedia import standard_size
 
 __all__ = ["Manager", "ManagerSettings", "PrinterInfo", "PrinterOverride", "QueueEnv"]
 
@@ -42,8 +43,18 @@ log = logging.getLogger(__name__)
 _RESTARTABLE = frozenset({QueueStatus.STOPPED, QueueStatus.WAITING})
 
 
+def _read_media_table() -> None:
+    """Read CUPS's media table now; a failure is said when a size is first asked for."""
+    try:
+        standard_size(21000, 29700)
+    except DriverError as exc:
+        log.debug("PWG media table: %s", exc)
+
+
 class Manager(QueueRunner):
     """Owns the queues: starts, stops, adopts and remembers them."""
+
+    _media_table: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Load the state, adopt the queues a previous daemon left, kill strays."""
@@ -56,6 +67,8 @@ class Manager(QueueRunner):
         for leftover in find_leftovers(self.spool_dir):
             if not await self._adopt(leftover, was_running):
                 kill_stray(leftover)
+        # CUPS's media table is read by a child process (~0.1 s): before the first hot-plug
+        self._media_table = asyncio.create_task(asyncio.to_thread(_read_media_table))
         for key, record in sorted(self._records.items()):
             if record.origin == "manual" and key not in self._queues:
                 await self._try_run(key)
@@ -291,6 +304,8 @@ class Manager(QueueRunner):
 
     async def shutdown(self) -> None:
         """Stop every queue and save the state."""
+        if self._media_table is not None:
+            await self._media_table  # not cancelled: its child would outlive the daemon's wait
         async with self._lock:
             for task in list(self._bg):
                 task.cancel()

@@ -3,7 +3,7 @@
 For people who keep their CUPS server.  ``[cups_power.queues]`` maps CUPS
 queues to plugs (like the seed's ``PRINTERS``); several queues may share a
 plug.  Every ``poll_interval`` seconds each queue's not-completed jobs are
-listed with IPP Get-Jobs (pyipp, not lpstat) and handed to the plug's idle
+listed with IPP Get-Jobs (printerapp.ipp, not lpstat) and handed to the plug's idle
 machine: a pending job switches the plug on, the plug goes off ``idle_delay``
 seconds after the last job, never under a job.  Job reports on
 ``[power] events_socket`` (from the ``power:`` backend wrapper) are taken at

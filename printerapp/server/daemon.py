@@ -298,9 +298,6 @@ async def serve(
         settings = replace(settings, manager=manager)
     if not log_level_given:
         logging.getLogger().setLevel(settings.log_level)
-    # pyipp's parser logs every attribute it reads: thousands of lines (and most of the
-    # daemon's CPU) for a hundred queues announced at once, at any debug level
-    logging.getLogger("pyipp.parser").setLevel(logging.INFO)
     raise_fd_limit()
     # an unusable state directory is the first thing to say, in one line
     settings.manager.state_dir.mkdir(parents=True, exist_ok=True)

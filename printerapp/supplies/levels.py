@@ -1,7 +1,7 @@
 """A queue's supply attributes (``marker-*``, ``printer-supply``) -> levels to draw.  Pure.
 
 The input is the dict a Get-Printer-Attributes answer became: each value a
-single item or a list (pyipp gives one value bare).  ``marker-*`` win when
+single item or a list (:mod:`printerapp.ipp.answer` gives one value bare).  ``marker-*`` win when
 present: the job runner (:mod:`.ippattrs`) and CUPS's backends send them
 with colours and low levels.  Otherwise the PWG 5100.13 ``printer-supply``
 strings (``index=1;class=...;type=toner;...;level=40;colorantname=black;``)

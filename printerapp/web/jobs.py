@@ -88,7 +88,7 @@ PRINTER_ATTRIBUTES = [
     "marker-names",
     "marker-types",
 ]
-#: the operations the page offers: pyipp's name -> (operation code, IPP name)
+#: the operations the page offers: printerapp.ipp.client's name -> (operation code, IPP name)
 _OPERATIONS = {
     "CANCEL_JOB": (0x0008, "Cancel-Job"),
     "HOLD_JOB": (0x000C, "Hold-Job"),

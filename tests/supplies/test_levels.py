@@ -16,7 +16,7 @@ from printerapp.supplies.levels import (
 from printerapp.supplies.parse import parse_report
 from tests.supplies.conftest import read_snmprec
 
-#: what pyipp made of a mono queue's answer before its first job (seen on ippeveprinter 2.4.2)
+#: the decoded answer of a mono queue before its first job (seen on ippeveprinter 2.4.2)
 FRESH_MONO = {
     "printer-supply": [
         "index=1;class=receptacleThatIsFilled;type=wasteToner;unit=percent;maxcapacity=100;"
@@ -46,7 +46,7 @@ def test_ippeveprinters_invented_supplies_are_hidden() -> None:
     assert invented(FRESH_MONO)
     assert supply_levels(FRESH_MONO) == []
     assert len(INVENTED) == 2
-    # a single bare value (pyipp's way with one) of the real printer is shown
+    # a single bare value (the decoder's way with one) of the real printer is shown
     real = {
         "printer-supply": FRESH_MONO["printer-supply"][1].replace("75", "40"),
         "printer-supply-description": "Black Toner",

@@ -113,7 +113,7 @@ class Queue:
 
 
 def attributes(q: Queue) -> dict[str, Any]:
-    """Return the printer's attributes as pyipp decodes them (lists for 1setOf)."""
+    """Return the printer's attributes as printerapp.ipp.answer decodes them (lists for 1setOf)."""
     return asyncio.run(get_printer_attributes(q.uri, 10))
 
 

@@ -91,7 +91,7 @@ def test_keys_are_checked(tmp_path: Path) -> None:
         KeepSettings(hours=-1)
 
 
-def test_job_view_reads_pyipp_values() -> None:
+def test_job_view_reads_decoded_values() -> None:
     import datetime as dt
 
     when = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
