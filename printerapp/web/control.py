@@ -50,6 +50,8 @@ from printerapp.web.http import (
     error_middleware,
     read_json_object,
 )
+from printerapp.web.logring import redact
+from printerapp.web.view import info_json
 
 __all__ = ["DEVICES", "MANAGER", "control_app", "device_json"]
 
@@ -79,7 +81,7 @@ async def _health(_request: web.Request) -> web.Response:
 
 async def _printers(request: web.Request) -> web.Response:
     manager = request.app[MANAGER]
-    return web.json_response({"printers": [asdict(p) for p in manager.printers()]})
+    return web.json_response({"printers": [info_json(p) for p in manager.printers()]})
 
 
 async def _devices(request: web.Request) -> web.Response:
@@ -88,7 +90,8 @@ async def _devices(request: web.Request) -> web.Response:
 
 async def _unsupported(request: web.Request) -> web.Response:
     records = request.app[MANAGER].unsupported_devices()
-    return web.json_response({"unsupported": [asdict(u) for u in records]})
+    shown = [{**asdict(u), "device_uri": redact(u.device_uri)} for u in records]
+    return web.json_response({"unsupported": shown})
 
 
 def _device(body: dict[str, Any]) -> Device:
@@ -109,7 +112,7 @@ async def _add(request: web.Request) -> web.Response:
     ppd = check_text(body.get("ppd", ""), "ppd")
     name = check_text(body.get("name", ""), "name")
     info = await request.app[MANAGER].add_manual(device, ppd_name=ppd, name=name)
-    return web.json_response({"printer": asdict(info)}, status=201)
+    return web.json_response({"printer": info_json(info)}, status=201)
 
 
 async def _delete(request: web.Request) -> web.Response:
@@ -120,7 +123,7 @@ async def _delete(request: web.Request) -> web.Response:
 async def _restart(request: web.Request) -> web.Response:
     await read_json_object(request, empty_ok=True)  # none is needed, but only JSON is taken
     info = await request.app[MANAGER].restart(request.match_info["name"])
-    return web.json_response({"printer": asdict(info)})
+    return web.json_response({"printer": info_json(info)})
 
 
 def control_app(manager: Manager, devices: DeviceSource) -> web.Application:

@@ -30,7 +30,7 @@ import logging
 import math
 import re
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ from printerapp.web.kept import (
     spooled_documents,
 )
 from printerapp.web.kept import prune as prune_kept
-from printerapp.web.view import WEB, WebContext
+from printerapp.web.view import WEB, WebContext, info_json
 
 __all__ = [
     "KEEP",
@@ -162,7 +162,7 @@ def _energy(ctx: WebContext, info: PrinterInfo, jobs: tuple[JobView, ...]) -> di
 
 def detail_json(detail: Detail) -> dict[str, Any]:
     """Return *detail* as ``GET /api/printers/{name}`` answers it."""
-    out = asdict(detail.info)
+    out = info_json(detail.info)
     status = detail.status
     out.update(
         printer_state=status.state if status else None,

@@ -22,6 +22,7 @@ from printerapp.web.held import held_section
 from printerapp.web.jobenergy import energy_text
 from printerapp.web.jobs import JobView
 from printerapp.web.kept import KeptDocument
+from printerapp.web.logring import redact
 from printerapp.web.printer_api import KEEP, Detail, printer_action, printer_detail
 from printerapp.web.security import CSRF_FIELD, SECURITY
 from printerapp.web.view import WEB
@@ -197,7 +198,7 @@ def render_printer(
         '<script src="/static/printer.js" defer></script></head><body>'
         '<header><a href="/" class="back">&larr; All printers</a>'
         f'<h1>{escape(info.name)}</h1><span id="live">connecting…</span></header>'
-        f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(info.device_uri)}'
+        f'<p class="sub">{escape(info.make_and_model)} &middot; {escape(redact(info.device_uri))}'
         f' &middot; <a href="{_a(page_path(info.key))}/log" id="log-link">Log</a></p>'
         f"{note}{render_detail(d, csrf, hours, held_days)}{extra}</body></html>"
     )

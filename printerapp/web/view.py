@@ -24,6 +24,7 @@ from printerapp.ipp.client import get_jobs
 from printerapp.manager.held import count_held
 from printerapp.manager.system import Manager, PrinterInfo
 from printerapp.ppd.rank import Choice, DeviceQuery
+from printerapp.web.logring import redact
 from printerapp.web.power import MAX_SECONDS, NoPower, PowerControl
 from printerapp.web.testpage import print_test_page
 
@@ -79,9 +80,14 @@ async def queue_jobs(port: int) -> int | None:
     return len(jobs)
 
 
+def info_json(info: PrinterInfo) -> dict[str, Any]:
+    """Return a printer as the API shows it: its device URI without user or password."""
+    return {**asdict(info), "device_uri": redact(info.device_uri)}
+
+
 async def printer_view(ctx: WebContext, info: PrinterInfo) -> dict[str, Any]:
     """Return one printer with its plug, countdown, jobs and held documents, for the dashboard."""
-    view = asdict(info)
+    view = info_json(info)
     power = ctx.power.status(info.name)
     view["plug"] = None if power is None else asdict(power)
     view["jobs"] = await queue_jobs(info.port) if info.state == "running" else None

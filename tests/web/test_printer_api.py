@@ -284,3 +284,31 @@ def test_a_job_through_the_front_is_kept_before_the_sweep(
                 assert doc.job_id == 1
 
     asyncio.run(scenario())
+
+
+@pytest.mark.timeout(120)
+def test_a_device_uris_password_is_never_shown(tmp_path: Path, drivers: DatabaseDrivers) -> None:
+    async def scenario() -> None:
+        env = snmp_env(9, "none")
+        uri = f"socket://alice:s3cret@127.0.0.1:{free_port()}"
+        async with serve(tmp_path / "state", drivers, env) as (client, _manager, _parts):
+            resp = await client.post(
+                "/api/printers", json={"device_uri": uri, "ppd": PXLMONO, "name": "Vault"}
+            )
+            assert resp.status == 201, await resp.text()
+            added = await resp.text()
+            key = (await resp.json())["printer"]["key"]
+            shown = [
+                added,
+                await (await client.get("/api/printers")).text(),
+                await (await client.get(f"/api/printers/{key}")).text(),
+                await (await client.get(f"/printers/{key}")).text(),
+                await (await client.get("/")).text(),
+            ]
+            for text in shown:
+                assert "s3cret" not in text
+                assert "alice" not in text
+            assert "socket://***@127.0.0.1:" in shown[0]
+            assert "socket://***@127.0.0.1:" in shown[3]
+
+    asyncio.run(scenario())
