@@ -22,6 +22,7 @@ import functools
 import logging
 import socket
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from printerapp.ipp.peek import IppRequestHead
 from printerapp.manager.frontproxy import Exchange, Rewrite, relay
@@ -61,6 +62,9 @@ class QueueFront:
         self._lan: tuple[Listen, ...] = ()
         self._slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self._per_address: dict[str, int] = {}
+        #: the relays under way: close_all ends them (Python 3.11's wait_closed does not wait
+        #: for them, and the loop would drop them pending at shutdown)
+        self._relays: set[asyncio.Task[Any]] = set()
 
     @property
     def listening(self) -> set[tuple[str, int]]:
@@ -133,6 +137,10 @@ class QueueFront:
             server.close()
         for server in servers:
             await server.wait_closed()
+        relays = list(self._relays)
+        for task in relays:
+            task.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
 
     async def _listen_lan(self, listen: Listen, port: int) -> None:
         try:
@@ -169,10 +177,15 @@ class QueueFront:
         if self.observer is not None or self._watchers:
             observer = functools.partial(self._observe, port)
         self._per_address[address] = self._per_address.get(address, 0) + 1
+        task = asyncio.current_task()
+        if task is not None:
+            self._relays.add(task)
         try:
             async with self._slots:
                 await relay(reader, writer, Exchange(route[0], route[1], observer))
         finally:
+            if task is not None:
+                self._relays.discard(task)
             left = self._per_address.pop(address) - 1
             if left:
                 self._per_address[address] = left

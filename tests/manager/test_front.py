@@ -201,3 +201,25 @@ def test_one_client_cannot_hold_every_connection(
     while "[PASS]" not in ipptool(f"ipp://127.0.0.1:{port}/ipp/print", GPA):
         assert time.monotonic() < deadline, "the front did not free the client's slots"
         time.sleep(0.2)
+
+
+def test_closing_the_front_ends_the_relays_under_way(tmp_path: Path) -> None:
+    printer = Printer(tmp_path / "queue", PPD, {})
+    loop = Loop()
+    front = QueueFront()
+    port = free_port()
+    try:
+        loop.run(front.open(port, printer.port))
+        # a client that keeps its connection open (keep-alive) is relayed until the front closes
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            assert sock.recv(12).startswith(b"HTTP/1.1")
+            assert len(front._relays) == 1
+            loop.run(front.close_all())
+            assert not front._relays
+            sock.settimeout(10)
+            while sock.recv(65536):  # the rest of the answer, then the end
+                pass
+    finally:
+        loop.close()
+        printer.stop()
