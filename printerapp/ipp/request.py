@@ -57,23 +57,18 @@ def _attribute(attr: IppAttribute) -> bytes:
 
 
 def _request(
-    operation_id: int,
-    printer_uri: str,
-    extra: Iterable[IppAttribute],
-    job: Iterable[IppAttribute],
-    request_id: int,
+    operation_id: int, printer_uri: str, extra: bytes, job: bytes, request_id: int
 ) -> bytes:
-    operation = [
+    """Frame a request: charset, language and printer-uri, then the encoded *extra* and *job*."""
+    head = (
         IppAttribute("attributes-charset", CHARSET, "utf-8"),
         IppAttribute("attributes-natural-language", LANGUAGE, "en"),
         IppAttribute("printer-uri", URI, printer_uri),
-        *extra,
-    ]
+    )
     out = struct.pack(">bbhi", 2, 0, operation_id, request_id)
-    out += bytes([OPERATION_TAG]) + b"".join(map(_attribute, operation))
-    job_part = b"".join(map(_attribute, job))
-    if job_part:
-        out += bytes([JOB_TAG]) + job_part
+    out += bytes([OPERATION_TAG]) + b"".join(map(_attribute, head)) + extra
+    if job:
+        out += bytes([JOB_TAG]) + job
     return out + bytes([END_TAG])
 
 
@@ -91,13 +86,14 @@ def print_job_header(
         IppAttribute("job-name", NAME, job_name or "resubmitted job"),
         IppAttribute("document-format", MIME, document_format or "application/octet-stream"),
     ]
-    return _request(PRINT_JOB, printer_uri, who_what, job_attributes, request_id)
+    job = b"".join(map(_attribute, job_attributes))
+    return _request(PRINT_JOB, printer_uri, b"".join(map(_attribute, who_what)), job, request_id)
 
 
 def get_job_attributes(printer_uri: str, job_id: int, request_id: int = 1) -> bytes:
     """Return a complete Get-Job-Attributes request (all the job's attributes: a few)."""
-    extra = [IppAttribute("job-id", INTEGER, job_id)]
-    return _request(GET_JOB_ATTRIBUTES, printer_uri, extra, (), request_id)
+    extra = _attribute(IppAttribute("job-id", INTEGER, job_id))
+    return _request(GET_JOB_ATTRIBUTES, printer_uri, extra, b"", request_id)
 
 
 def operation_request(
@@ -111,14 +107,8 @@ def operation_request(
     Any syntax and any number of values (``requested-attributes`` is a
     1setOf keyword); they follow charset, language and ``printer-uri``.
     """
-    operation = [
-        encode_attribute("attributes-charset", ("charset", ["utf-8"])),
-        encode_attribute("attributes-natural-language", ("naturalLanguage", ["en"])),
-        encode_attribute("printer-uri", ("uri", [printer_uri])),
-        *(encode_attribute(name, attr) for name, attr in attributes.items()),
-    ]
-    header = struct.pack(">bbhi", 2, 0, operation_id, request_id)
-    return header + bytes([OPERATION_TAG]) + b"".join(operation) + bytes([END_TAG])
+    extra = b"".join(encode_attribute(name, attr) for name, attr in attributes.items())
+    return _request(operation_id, printer_uri, extra, b"", request_id)
 
 
 def response_attributes(body: bytes) -> dict[str, list[bytes]]:
