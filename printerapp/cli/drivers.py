@@ -12,7 +12,7 @@ from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes
 from printerapp.ppd.needs import missing_needs
-from printerapp.ppd.rank import DeviceQuery, missing_need, rank, usable
+from printerapp.ppd.rank import DeviceQuery, choose, missing_need
 from printerapp.ppd.settings import drivers_config
 
 __all__ = ["add_arguments", "run"]
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _print_ranked(index: DriverIndex, args: argparse.Namespace) -> int:
     missing = missing_needs()
     query = DeviceQuery(args.device_id, args.make_model, args.uri)
-    choice = usable(index, rank(index, query, args.limit), missing)
+    choice = choose(index, query, missing=missing, limit=args.limit)
     if not choice.candidates:
         print(f"unsupported: {choice.reason}")
         return 1

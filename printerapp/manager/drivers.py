@@ -33,7 +33,7 @@ from printerapp.ppd.cache import load_index
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.install import ppd_bytes, write_atomic
 from printerapp.ppd.needs import missing_needs
-from printerapp.ppd.rank import Choice, DeviceQuery, choose, missing_need, rank, usable
+from printerapp.ppd.rank import Choice, DeviceQuery, choose, missing_need
 from printerapp.ppd.settings import DriversConfig, drivers_config
 
 __all__ = [
@@ -304,7 +304,7 @@ class IdleIndexRanker:
             self._index = DatabaseDrivers.from_config(config, self.state_dir).index
             asyncio.get_running_loop().call_later(INDEX_IDLE_S, self._drop)
         self._last_use = time.monotonic()
-        return usable(self._index, rank(self._index, query, limit), missing_needs())
+        return choose(self._index, query, missing=missing_needs(), limit=limit)
 
     def _drop(self) -> None:
         idle = time.monotonic() - self._last_use

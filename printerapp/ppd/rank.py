@@ -224,12 +224,13 @@ def choose(
     query: DeviceQuery,
     pinned: str | None = None,
     missing: frozenset[str] = frozenset(),
+    limit: int = 0,
 ) -> Choice:
-    """Return the usable choice for a device, a pinned PPD first when configured."""
+    """Return the usable choice for a device (*limit* of CUPS's candidates), or the pinned PPD."""
     if pinned is not None:
         rec = index.get(pinned)
         if rec is not None:
             why = ("pinned in the configuration", *_needs(rec))
             return Choice((Candidate(rec, 0, why, pinned=True),))
         return Choice((), f"the pinned PPD {pinned!r} is not known")
-    return usable(index, rank(index, query), missing)
+    return usable(index, rank(index, query, limit), missing)

@@ -29,7 +29,7 @@ from printerapp.cups import CupsDirs
 from printerapp.manager.system import Manager
 from printerapp.ppd.index import DriverIndex
 from printerapp.ppd.needs import missing_needs
-from printerapp.ppd.rank import Choice, DeviceQuery, rank, usable
+from printerapp.ppd.rank import Choice, DeviceQuery, choose
 from printerapp.web import (
     api,
     dashboard,
@@ -70,7 +70,7 @@ def ranker_for(index: DriverIndex, missing: frozenset[str] | None = None) -> Ran
     lacking = missing_needs() if missing is None else missing
 
     def ranked(query: DeviceQuery, limit: int) -> Choice:
-        return usable(index, rank(index, query, limit), lacking)
+        return choose(index, query, missing=lacking, limit=limit)
 
     return ranked
 
